@@ -1,0 +1,75 @@
+# mojo — two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+GUNICORN_WORKERS ?= 4
+GUNICORN_TIMEOUT ?= 30
+PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/.prometheus
+PORT ?= 8000
+
+.PHONY: help venv install lint typecheck test demo serve bench load ensure-redis clean
+
+help:
+	@echo "make demo   - offline demo: venv, install, migrate, demo data, sandbox, serve on 127.0.0.1:8000"
+	@echo "make test   - venv, install, lint (ruff), type-check (mypy), the whole pytest suite"
+	@echo "make serve  - gunicorn with production settings (see README for env vars)"
+	@echo "make bench  - side-by-side benchmarks (bench/)"
+	@echo "make load   - locust load test against make serve (not in CI)"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "mojo needs Python 3.11+"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+venv install: $(STAMP)
+
+# Installs Debian's redis-server when it is missing and we may (root with apt-get);
+# otherwise prints how to install it. The demo then falls back to a local-memory cache.
+ensure-redis:
+	@command -v redis-server >/dev/null 2>&1 || test -x /usr/bin/redis-server || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && [ "$${MOJO_NO_APT:-0}" != 1 ]; then \
+	    echo "Installing redis-server (apt-get)..."; \
+	    (apt-get install -y -q redis-server >/dev/null 2>&1 || \
+	     (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q redis-server >/dev/null 2>&1)) || \
+	    echo "Could not install redis-server; install it with: sudo apt-get install redis-server"; \
+	  else \
+	    echo "redis-server not found; install it with: sudo apt-get install redis-server (or brew install redis)"; \
+	  fi; }
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy .
+
+test: $(STAMP) ensure-redis lint typecheck
+	$(VENV)/bin/pytest -n 2 --dist loadgroup
+
+demo: $(STAMP) ensure-redis
+	$(PY) manage.py demo --port $(PORT)
+
+serve: $(STAMP)
+	rm -rf $(PROMETHEUS_MULTIPROC_DIR) && mkdir -p $(PROMETHEUS_MULTIPROC_DIR)
+	DJANGO_SETTINGS_MODULE=mojo.settings.production $(PY) manage.py collectstatic --noinput -v 0
+	DJANGO_SETTINGS_MODULE=mojo.settings.production $(PY) manage.py migrate --noinput -v 0
+	PROMETHEUS_MULTIPROC_DIR=$(PROMETHEUS_MULTIPROC_DIR) DJANGO_SETTINGS_MODULE=mojo.settings.production \
+	  $(VENV)/bin/gunicorn mojo.wsgi:application -c mojo/gunicorn_conf.py \
+	  --bind $${BIND:-127.0.0.1:$(PORT)} --workers $(GUNICORN_WORKERS) --timeout $(GUNICORN_TIMEOUT); \
+	  status=$$?; rm -rf $(PROMETHEUS_MULTIPROC_DIR); exit $$status
+
+bench: $(STAMP) ensure-redis
+	$(PY) bench/run_all.py
+
+load: $(STAMP)
+	$(PIP) install -q -e '.[load]'
+	$(PY) bench/load.py
+
+clean:
+	rm -rf $(VENV) staticfiles .prometheus .demo db.sqlite3

@@ -1,0 +1,113 @@
+"""Typed market data as mojo uses it: plain dataclasses, no Django, no provider models.
+
+Provider clients convert wire data into these; the cache stores them as compact dicts
+(`to_payload` / `from_payload`) with only the fields the API needs. Missing provider
+sub-objects stay None — never 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+ContractType = Literal["call", "put"]
+
+
+@dataclass(frozen=True, slots=True)
+class DailyBar:
+    """One daily OHLCV bar; `session` is the New York session date."""
+
+    session: date
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+    vwap: float | None = None
+    transactions: int | None = None
+
+    def to_payload(self) -> list[Any]:
+        """Return a compact positional row for the cache."""
+        return [
+            self.session.isoformat(), self.open, self.high, self.low, self.close,
+            self.volume, self.vwap, self.transactions,
+        ]
+
+    @classmethod
+    def from_payload(cls, row: list[Any]) -> DailyBar:
+        """Rebuild a bar from `to_payload`'s row."""
+        return cls(date.fromisoformat(row[0]), row[1], row[2], row[3], row[4], row[5], row[6], row[7])
+
+
+@dataclass(frozen=True, slots=True)
+class OptionSnapshot:
+    """One option contract's snapshot: details, quote, day, greeks, IV, open interest."""
+
+    option_ticker: str
+    underlying: str
+    contract_type: ContractType
+    strike: float
+    expiration: date
+    shares_per_contract: int = 100
+    bid: float | None = None
+    ask: float | None = None
+    day_close: float | None = None
+    day_volume: float | None = None
+    delta: float | None = None
+    gamma: float | None = None
+    theta: float | None = None
+    vega: float | None = None
+    implied_volatility: float | None = None
+    open_interest: int | None = None
+    underlying_price: float | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        """Return a compact dict for the cache (short keys; None fields dropped)."""
+        payload: dict[str, Any] = {
+            "t": self.option_ticker,
+            "u": self.underlying,
+            "ct": self.contract_type,
+            "k": self.strike,
+            "x": self.expiration.isoformat(),
+        }
+        if self.shares_per_contract != 100:
+            payload["m"] = self.shares_per_contract
+        for short, value in (
+            ("b", self.bid), ("a", self.ask), ("c", self.day_close), ("v", self.day_volume),
+            ("d", self.delta), ("g", self.gamma), ("th", self.theta), ("ve", self.vega),
+            ("iv", self.implied_volatility), ("oi", self.open_interest),
+            ("up", self.underlying_price),
+        ):
+            if value is not None:
+                payload[short] = value
+        return payload
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> OptionSnapshot:
+        """Rebuild a snapshot from `to_payload`'s dict."""
+        get = payload.get
+        return cls(
+            option_ticker=payload["t"],
+            underlying=payload["u"],
+            contract_type=payload["ct"],
+            strike=payload["k"],
+            expiration=date.fromisoformat(payload["x"]),
+            shares_per_contract=get("m", 100),
+            bid=get("b"),
+            ask=get("a"),
+            day_close=get("c"),
+            day_volume=get("v"),
+            delta=get("d"),
+            gamma=get("g"),
+            theta=get("th"),
+            vega=get("ve"),
+            implied_volatility=get("iv"),
+            open_interest=get("oi"),
+            underlying_price=get("up"),
+        )
+
+    @property
+    def has_greeks(self) -> bool:
+        """True when the provider sent a delta (the greek every rule selects by)."""
+        return self.delta is not None

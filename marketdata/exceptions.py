@@ -1,0 +1,128 @@
+"""mojo's one error hierarchy; each class knows its HTTP status and stable code.
+
+`mojo.exception_handler` is the only place these become HTTP responses. Provider clients
+translate their libraries' exceptions (urllib3, massive, requests) into these at the
+boundary, so nothing foreign escapes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class MojoError(Exception):
+    """Base of every domain error mojo raises on purpose."""
+
+    status_code: int | None = 500
+    code: str = "error"
+    default_message: str = "Something went wrong."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        details: dict[str, Any] | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        self.details = details or {}
+        self.retry_after = retry_after
+        super().__init__(self.message)
+
+
+class InvalidSymbol(MojoError):
+    """A symbol of a form no listed stock has; never sent upstream."""
+
+    status_code = 400
+    code = "invalid_symbol"
+    default_message = "Invalid symbol."
+
+
+class InvalidOptionTicker(MojoError):
+    """An option ticker that is not OCC symbology as Massive writes it."""
+
+    status_code = 400
+    code = "invalid_option_ticker"
+    default_message = "Invalid option ticker."
+
+
+class UnknownSymbol(MojoError):
+    """The provider does not know the symbol a user tried to store."""
+
+    status_code = 400
+    code = "unknown_symbol"
+    default_message = "Unknown symbol."
+
+
+class TickerNotFound(MojoError):
+    """The provider says the symbol or contract is unknown (or has no data)."""
+
+    status_code = 404
+    code = "ticker_not_found"
+    default_message = "Ticker not found."
+
+
+class ProviderError(MojoError):
+    """Base of failures talking to an upstream provider."""
+
+    status_code = 503
+    code = "provider_error"
+
+
+class ProviderRateLimited(ProviderError):
+    """The provider (or our shared throttle) says: not now."""
+
+    status_code = 503
+    code = "provider_rate_limited"
+    default_message = "The market-data provider's rate limit is reached; try again later."
+
+
+class ProviderUnavailable(ProviderError):
+    """Network error, timeout, 5xx or the time budget spent."""
+
+    status_code = 503
+    code = "provider_unavailable"
+    default_message = "The market-data provider is unavailable; try again later."
+
+
+class ProviderAuthError(ProviderError):
+    """The provider rejected our key: an operator problem, logged as an error."""
+
+    status_code = 502
+    code = "provider_auth_failed"
+    default_message = "The market-data provider rejected mojo's credentials."
+
+
+class MalformedResponse(ProviderError):
+    """The provider answered with something we cannot read."""
+
+    status_code = 502
+    code = "provider_bad_response"
+    default_message = "The market-data provider sent a response mojo cannot read."
+
+
+class EarningsUnavailable(MojoError):
+    """Earnings cannot be had (no key, FMP down); shown to users as "unknown", not an error."""
+
+    status_code = None
+    code = "earnings_unavailable"
+    default_message = "Earnings dates are unavailable."
+
+
+# Default Retry-After (seconds) for 503s whose cause gave none.
+DEFAULT_RETRY_AFTER = 30
+
+ERROR_TABLE: dict[type[MojoError], tuple[int | None, str]] = {
+    cls: (cls.status_code, cls.code)
+    for cls in (
+        InvalidSymbol,
+        InvalidOptionTicker,
+        UnknownSymbol,
+        TickerNotFound,
+        ProviderRateLimited,
+        ProviderUnavailable,
+        ProviderAuthError,
+        MalformedResponse,
+        EarningsUnavailable,
+    )
+}

@@ -1,0 +1,221 @@
+"""Settings shared by every environment; every value comes from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+
+SECRET_KEY: str = env("DJANGO_SECRET_KEY", default="")
+DEBUG: bool = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS: list[str] = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_prometheus",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "marketdata",
+    "watchlist",
+]
+
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "mojo.middleware.RequestIDMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+ROOT_URLCONF = "mojo.urls"
+WSGI_APPLICATION = "mojo.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# --- Cache -----------------------------------------------------------------------------
+# Stored keys are exactly the logical keys of the spec (no ":1:" prefix), so other tools
+# read them by name. Values are msgpack + zlib: compact, and never pickle.
+REDIS_URL: str = env("REDIS_URL", default="")
+
+
+def redis_cache(location: str) -> dict[str, Any]:
+    """Return the django-redis CACHES entry for a Redis URL."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": location,
+        "KEY_FUNCTION": "mojo.cache.logical_key",
+        "TIMEOUT": None,
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "SERIALIZER": "django_redis.serializers.msgpack.MSGPackSerializer",
+            "COMPRESSOR": "django_redis.compressors.zlib.ZlibCompressor",
+            "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
+            "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
+        },
+    }
+
+
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
+else:
+    # No Redis configured: a per-process cache keeps mojo usable (demo without Redis).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "KEY_FUNCTION": "mojo.cache.logical_key",
+            "TIMEOUT": None,
+        }
+    }
+
+# --- REST framework ----------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "mojo.exception_handler.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env("API_THROTTLE_USER_RATE", default="600/min"),
+        "refresh": env("API_THROTTLE_REFRESH_RATE", default="30/min"),
+    },
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "mojo API",
+    "DESCRIPTION": "Market data, option analytics and strategy signals for watchlists and positions.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Providers -----------------------------------------------------------------------------
+MASSIVE_API_KEY: str = env("MASSIVE_API_KEY", default="")
+MASSIVE_BASE_URL: str = env("MASSIVE_BASE_URL", default="https://api.massive.com").rstrip("/")
+FMP_API_KEY: str = env("FMP_API_KEY", default="")
+FMP_BASE_URL: str = env("FMP_BASE_URL", default="https://financialmodelingprep.com").rstrip("/")
+PROVIDER_CONNECT_TIMEOUT: float = env.float("PROVIDER_CONNECT_TIMEOUT", default=3.0)
+PROVIDER_READ_TIMEOUT: float = env.float("PROVIDER_READ_TIMEOUT", default=10.0)
+# Waits between attempts (seconds); the spec's 1/2/4 list for three attempts is 1 then 2.
+PROVIDER_RETRY_ATTEMPTS: int = env.int("PROVIDER_RETRY_ATTEMPTS", default=3)
+PROVIDER_RETRY_WAIT: float = env.float("PROVIDER_RETRY_WAIT", default=1.0)
+PROVIDER_RETRY_AFTER_CAP: float = env.float("PROVIDER_RETRY_AFTER_CAP", default=30.0)
+# Total time a request path (API view, admin page) may spend on one provider call.
+PROVIDER_REQUEST_BUDGET: float = env.float("PROVIDER_REQUEST_BUDGET", default=8.0)
+MASSIVE_RATE_LIMIT_PER_MINUTE: int | None = env.int("MASSIVE_RATE_LIMIT_PER_MINUTE", default=None)
+MASSIVE_RATE_LIMIT_WINDOW: float = env.float("MASSIVE_RATE_LIMIT_WINDOW", default=60.0)
+
+# --- Market data -----------------------------------------------------------------------------
+MARKETDATA_STALE_RETENTION: int = env.int("MARKETDATA_STALE_RETENTION", default=7 * 24 * 3600)
+MARKETDATA_FETCH_CONCURRENCY: int = env.int("MARKETDATA_FETCH_CONCURRENCY", default=8)
+# Pins mojo's clock (ISO datetime with offset); for tests and reproducible demos only.
+MOJO_FROZEN_NOW: str = env("MOJO_FROZEN_NOW", default="")
+
+STRATEGY_THRESHOLDS: dict[str, Any] = {
+    "csp": {"min_dte": 21, "max_dte": 60, "min_abs_delta": 0.15, "max_abs_delta": 0.35,
+            "target_abs_delta": 0.30, "min_open_interest": 100, "max_spread_pct": 10.0},
+    "covered_call": {"min_dte": 21, "max_dte": 60, "min_abs_delta": 0.15, "max_abs_delta": 0.35,
+                     "target_abs_delta": 0.30, "min_open_interest": 100, "max_spread_pct": 10.0},
+    "leaps": {"min_dte": 365, "max_dte": 900, "min_abs_delta": 0.70, "max_abs_delta": 0.90,
+              "target_abs_delta": 0.80},
+    "pmcc": {"long_min_delta": 0.75, "long_min_dte": 365, "long_max_dte": 900,
+             "short_min_dte": 21, "short_max_dte": 60, "short_min_delta": 0.20,
+             "short_max_delta": 0.35},
+    "max_candidates": 5,
+}
+
+# --- Metrics / health ------------------------------------------------------------------------
+METRICS_ALLOWED_IPS: list[str] = env.list("METRICS_ALLOWED_IPS", default=[])
+METRICS_BEARER_TOKEN: str = env("METRICS_BEARER_TOKEN", default="")
+
+# --- Logging -------------------------------------------------------------------------------
+LOG_LEVEL: str = env("LOG_LEVEL", default="INFO")
+LOG_JSON: bool = env.bool("LOG_JSON", default=False)
+
+LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "mojo.middleware.RequestIDLogFilter"}},
+    "formatters": {
+        "readable": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_JSON else "readable",
+            "filters": ["request_id"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "urllib3": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,17 @@
+"""Test settings: what pytest uses (see pyproject). The suite starts its own Redis."""
+
+from __future__ import annotations
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = "test-only-not-secret"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+PROVIDER_RETRY_WAIT = env.float("PROVIDER_RETRY_WAIT", default=0.0)
+MASSIVE_API_KEY = env("MASSIVE_API_KEY", default="test-massive-key")
+FMP_API_KEY = env("FMP_API_KEY", default="test-fmp-key")

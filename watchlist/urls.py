@@ -1,0 +1,7 @@
+"""Watchlist and position API URLs."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
