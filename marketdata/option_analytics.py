@@ -1,18 +1,26 @@
-"""Option analytics: Black–Scholes prices and greeks (pure; no Django).
+"""Option analytics: Black-Scholes, implied volatility, per-contract and chain analytics, IV rank.
 
-Units: volatility is an annualised fraction; theta per calendar day; vega per vol point.
+Pure computation (no Django); `today` is passed in. Units: volatility is an annualised
+fraction (0.35 = 35 %); theta per calendar day; vega per vol point; option prices per share;
+DTE in calendar days (years = DTE / 365); every `*_pct` and IV rank/percentile is a percent
+number (2.5 = 2.5 %).
 """
 
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from datetime import date
+from typing import Any, Literal
+
+from marketdata.domain import OptionSnapshot
 
 
 @dataclass(frozen=True, slots=True)
 class BlackScholes:
-    """Black–Scholes price and greeks of one European option."""
+    """Black-Scholes price and greeks of one European option."""
 
     price: float
     delta: float
@@ -58,3 +66,329 @@ def black_scholes(
         delta = _norm_cdf(d1) - 1.0
         theta_year = decay + rate * strike * discount * _norm_cdf(-d2)
     return BlackScholes(price=price, delta=delta, gamma=gamma, theta=theta_year / 365.0, vega=vega)
+
+
+# --- Prices -----------------------------------------------------------------------------------
+
+PriceSource = Literal["mid", "bid", "ask", "close", "none"]
+
+
+def _positive(value: float | None) -> bool:
+    return value is not None and value > 0 and math.isfinite(value)
+
+
+def option_price(
+    bid: float | None, ask: float | None, day_close: float | None
+) -> tuple[float | None, PriceSource]:
+    """Return (price per share, source) by the spec's priority: mid, bid, ask, day close.
+
+    The mid needs both sides positive; a lone positive side is used as is; the day's close is
+    the last resort. With none of them positive the price is (None, "none"), never 0.
+    """
+    if _positive(bid) and _positive(ask):
+        assert bid is not None and ask is not None
+        return (bid + ask) / 2.0, "mid"
+    if _positive(bid):
+        return bid, "bid"
+    if _positive(ask):
+        return ask, "ask"
+    if _positive(day_close):
+        return day_close, "close"
+    return None, "none"
+
+
+# --- Implied volatility -------------------------------------------------------------------------
+
+IV_LOWER = 1e-4
+IV_UPPER = 5.0  # 500 %: beyond this a "solution" says more about the price than the option
+_IV_PRICE_TOLERANCE = 1e-10
+_IV_MAX_ITERATIONS = 100
+
+
+def implied_volatility(
+    *,
+    price: float | None,
+    spot: float,
+    strike: float,
+    years: float,
+    rate: float,
+    contract_type: Literal["call", "put"],
+) -> float | None:
+    """Solve Black-Scholes for the volatility that reproduces `price` (per share).
+
+    Newton steps safeguarded by bisection on [1e-4, 5.0]. Returns None when the inputs are
+    unusable or no volatility in that range reproduces the price (a price at or below the
+    no-arbitrage lower bound, or at or above the upper one).
+    """
+    if price is None or not _positive(price) or spot <= 0 or strike <= 0 or years <= 0:
+        return None
+    discounted_strike = strike * math.exp(-rate * years)
+    if contract_type == "call":
+        lower_bound, upper_bound = max(0.0, spot - discounted_strike), spot
+    else:
+        lower_bound, upper_bound = max(0.0, discounted_strike - spot), discounted_strike
+    if not lower_bound < price < upper_bound:
+        return None
+
+    def priced(volatility: float) -> BlackScholes:
+        return black_scholes(
+            spot=spot,
+            strike=strike,
+            years=years,
+            rate=rate,
+            volatility=volatility,
+            contract_type=contract_type,
+        )
+
+    low, high = IV_LOWER, IV_UPPER
+    if priced(low).price > price or priced(high).price < price:
+        return None  # no volatility in range reproduces the price
+    volatility = 0.3
+    for _ in range(_IV_MAX_ITERATIONS):
+        result = priced(volatility)
+        diff = result.price - price
+        if abs(diff) < _IV_PRICE_TOLERANCE:
+            return volatility
+        if diff > 0:
+            high = volatility
+        else:
+            low = volatility
+        vega = result.vega * 100.0  # per unit of volatility
+        step = volatility - diff / vega if vega > 0 else math.nan
+        # Newton when the step stays inside the bracket, else bisect.
+        volatility = step if low < step < high else 0.5 * (low + high)
+        if high - low < 1e-12:
+            return volatility
+    return volatility
+
+
+# --- Per-contract analytics -----------------------------------------------------------------------
+
+ATM_BAND_PCT = 1.0  # a strike within 1 % of spot counts as at the money
+DAYS_PER_YEAR = 365.0  # DTE is in calendar days
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def analyze_contract(
+    contract: OptionSnapshot, *, spot: float, today: date, rate: float, atm_band_pct: float = ATM_BAND_PCT
+) -> dict[str, Any]:
+    """Return one contract's analytics as a JSON-able dict (prices per share).
+
+    Greeks: the provider's when it sent a delta (`greeks_source: "provider"`); otherwise
+    Black-Scholes from the provider's IV, or from the IV solved from the price
+    (`"computed"`); otherwise None — never invented without an IV or a price. `iv_source`
+    says where `iv` came from. `moneyness_pct` is 100 x (strike - spot) / spot; a strike
+    within `atm_band_pct` of spot is ATM. `extrinsic` is price - intrinsic, floored at 0.
+    """
+    dte = (contract.expiration - today).days
+    years = dte / DAYS_PER_YEAR
+    bid, ask = _finite(contract.bid), _finite(contract.ask)
+    price, price_source = option_price(bid, ask, _finite(contract.day_close))
+    mid = price if price_source == "mid" else None
+    spread_pct = None
+    if mid is not None and bid is not None and ask is not None:
+        spread_pct = 100.0 * (ask - bid) / mid
+
+    usable_spot = spot > 0 and math.isfinite(spot)
+    strike = contract.strike
+    contract_type = contract.contract_type
+
+    iv = _finite(contract.implied_volatility)
+    iv_source: str | None = "provider"
+    if iv is None or iv <= 0:
+        iv, iv_source = None, None
+        if usable_spot and years > 0:
+            iv = implied_volatility(
+                price=price, spot=spot, strike=strike, years=years, rate=rate, contract_type=contract_type
+            )
+            iv_source = "computed" if iv is not None else None
+
+    greeks: dict[str, float | None] = {"delta": None, "gamma": None, "theta": None, "vega": None}
+    greeks_source: str | None = None
+    if _finite(contract.delta) is not None:
+        greeks = {
+            "delta": contract.delta,
+            "gamma": _finite(contract.gamma),
+            "theta": _finite(contract.theta),
+            "vega": _finite(contract.vega),
+        }
+        greeks_source = "provider"
+    elif iv is not None and usable_spot and years > 0:
+        computed = black_scholes(
+            spot=spot, strike=strike, years=years, rate=rate, volatility=iv, contract_type=contract_type
+        )
+        greeks = {
+            "delta": computed.delta,
+            "gamma": computed.gamma,
+            "theta": computed.theta,
+            "vega": computed.vega,
+        }
+        greeks_source = "computed"
+
+    moneyness: str | None = None
+    moneyness_pct = intrinsic = extrinsic = None
+    if usable_spot:
+        moneyness_pct = 100.0 * (strike - spot) / spot
+        intrinsic = max(spot - strike, 0.0) if contract_type == "call" else max(strike - spot, 0.0)
+        if abs(moneyness_pct) <= atm_band_pct:
+            moneyness = "ATM"
+        elif intrinsic > 0:
+            moneyness = "ITM"
+        else:
+            moneyness = "OTM"
+        if price is not None:
+            extrinsic = max(price - intrinsic, 0.0)
+
+    return {
+        "option_ticker": contract.option_ticker,
+        "contract_type": contract_type,
+        "strike": strike,
+        "expiration": contract.expiration.isoformat(),
+        "dte": dte,
+        "bid": bid,
+        "ask": ask,
+        "mid": mid,
+        "price": price,
+        "price_source": price_source,
+        "spread_pct": spread_pct,
+        **greeks,
+        "greeks_source": greeks_source,
+        "iv": iv,
+        "iv_source": iv_source,
+        "open_interest": contract.open_interest,
+        "volume": contract.day_volume,
+        "moneyness": moneyness,
+        "moneyness_pct": moneyness_pct,
+        "intrinsic": intrinsic,
+        "extrinsic": extrinsic,
+        "multiplier": contract.shares_per_contract,
+    }
+
+
+# --- Chain-level analytics ----------------------------------------------------------------------
+
+ATM_IV_TARGET_DTE = 30
+
+
+def _interpolated_iv(points: list[tuple[float, float]], spot: float) -> float | None:
+    """Interpolate IV linearly in strike at `spot`; the nearest strike's IV outside the range."""
+    if not points:
+        return None
+    by_strike: dict[float, list[float]] = {}
+    for strike, iv in points:
+        by_strike.setdefault(strike, []).append(iv)
+    strikes = sorted(by_strike)
+    ivs = [math.fsum(by_strike[k]) / len(by_strike[k]) for k in strikes]
+    if spot <= strikes[0]:
+        return ivs[0]
+    if spot >= strikes[-1]:
+        return ivs[-1]
+    upper = bisect_left(strikes, spot)
+    if strikes[upper] == spot:
+        return ivs[upper]
+    k0, k1, v0, v1 = strikes[upper - 1], strikes[upper], ivs[upper - 1], ivs[upper]
+    return v0 + (v1 - v0) * (spot - k0) / (k1 - k0)
+
+
+def atm_iv(contracts: Sequence[Mapping[str, Any]], *, spot: float) -> float | None:
+    """Return the chain's ATM IV (annualised fraction) by mojo's fixed definition.
+
+    Among expirations with at least one contract carrying an IV, take the one whose DTE is
+    nearest 30 (a tie goes to the later one). There, for calls and for puts separately,
+    interpolate IV linearly in strike between the two strikes bracketing spot (the nearest
+    strike's IV when spot is outside the strikes; contracts without IV are skipped; equal
+    strikes are averaged). ATM IV is the mean of the call and put values, either alone when
+    only one exists, None when neither does.
+    """
+    with_iv = [c for c in contracts if _positive(c.get("iv")) and c.get("dte") is not None]
+    if not with_iv or not (spot > 0 and math.isfinite(spot)):
+        return None
+    dtes = {int(c["dte"]) for c in with_iv}
+    chosen = min(dtes, key=lambda d: (abs(d - ATM_IV_TARGET_DTE), -d))
+    at_expiry = [c for c in with_iv if c["dte"] == chosen]
+    sides = [
+        _interpolated_iv(
+            [(float(c["strike"]), float(c["iv"])) for c in at_expiry if c["contract_type"] == side], spot
+        )
+        for side in ("call", "put")
+    ]
+    values = [v for v in sides if v is not None]
+    return math.fsum(values) / len(values) if values else None
+
+
+DTE_BUCKETS: tuple[tuple[int, int], ...] = (
+    (0, 7),
+    (8, 14),
+    (15, 21),
+    (22, 30),
+    (31, 45),
+    (46, 60),
+    (365, 900),
+)
+
+
+def dte_buckets(contracts: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Group the chain's expirations into DTE buckets with expiration and contract counts.
+
+    Every bucket is listed (counts 0 when empty); contracts whose DTE falls outside all
+    buckets (61-364, beyond 900, expired) are not counted.
+    """
+    result = []
+    for low, high in DTE_BUCKETS:
+        inside = [c for c in contracts if low <= c["dte"] <= high]
+        expirations = sorted({c["expiration"] for c in inside})
+        result.append(
+            {
+                "label": f"{low}-{high}",
+                "min_dte": low,
+                "max_dte": high,
+                "expirations": expirations,
+                "expiration_count": len(expirations),
+                "contract_count": len(inside),
+            }
+        )
+    return result
+
+
+# --- IV rank and percentile ---------------------------------------------------------------------
+
+IV_HISTORY_SESSIONS = 252
+
+
+@dataclass(frozen=True, slots=True)
+class IVStats:
+    """IV rank and percentile (percent numbers) over stored daily ATM IVs, or why they are null."""
+
+    iv_rank: float | None
+    iv_percentile: float | None
+    observations: int
+    reason: str | None
+
+
+def iv_stats(
+    history: Sequence[float | None], current: float | None, *, min_observations: int = 20
+) -> IVStats:
+    """Return IV rank and IV percentile of `current` against `history`.
+
+    `history` is one ATM IV per session, oldest first (today's included once stored); only
+    the last 252 are used and missing values are skipped. iv_rank = 100 x (IV - min) /
+    (max - min), with min and max taken over the history and the current IV;
+    iv_percentile = 100 x (sessions with IV below the current) / sessions. With fewer than
+    `min_observations` sessions, or no current IV, both are None with a reason; a flat
+    history (max == min) leaves the rank None. Never a made-up 50.
+    """
+    values = [float(v) for v in history[-IV_HISTORY_SESSIONS:] if v is not None and math.isfinite(v)]
+    observations = len(values)
+    if current is None or not math.isfinite(current):
+        return IVStats(None, None, observations, "no current ATM IV")
+    if observations < min_observations:
+        reason = f"{observations} of {min_observations} sessions of ATM IV history needed"
+        return IVStats(None, None, observations, reason)
+    percentile = 100.0 * sum(1 for v in values if v < current) / observations
+    low, high = min(*values, current), max(*values, current)
+    if high == low:
+        return IVStats(None, percentile, observations, "ATM IV has not moved over the history (max == min)")
+    return IVStats(100.0 * (current - low) / (high - low), percentile, observations, None)

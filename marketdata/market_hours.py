@@ -1,0 +1,124 @@
+"""NYSE sessions and the cache TTL policy that follows them (pure; `now` is always passed in).
+
+Built on exchange_calendars' XNYS with explicit bounds (its default bounds end a year after
+today, and later dates would raise). Holidays are closed, early closes end at 13:00 New York.
+"""
+
+from __future__ import annotations
+
+import bisect
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import exchange_calendars
+import numpy as np
+
+NEW_YORK = ZoneInfo("America/New_York")
+CALENDAR_START = "2015-01-01"
+CALENDAR_END = "2036-12-31"
+
+IN_SESSION_TTL = 600
+OFF_HOURS_TTL = 3600
+LONG_TTL = 86400  # options chains and earnings
+
+
+class _Sessions:
+    """Session dates, opens and closes as sorted arrays for O(log n) lookups."""
+
+    def __init__(self) -> None:
+        calendar = exchange_calendars.get_calendar("XNYS", start=CALENDAR_START, end=CALENDAR_END)
+        self.dates: list[date] = [ts.date() for ts in calendar.sessions]
+        self.opens = calendar.opens.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        self.closes = calendar.closes.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        self.date_index = {d: i for i, d in enumerate(self.dates)}
+
+
+@lru_cache(maxsize=1)
+def _sessions() -> _Sessions:
+    return _Sessions()
+
+
+def _ns(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValueError("market_hours needs timezone-aware datetimes")
+    return int(moment.timestamp() * 1_000_000_000)
+
+
+def _from_ns(value: int) -> datetime:
+    return datetime.fromtimestamp(value / 1_000_000_000, tz=UTC)
+
+
+def market_date(now: datetime) -> date:
+    """Return the New York calendar date at `now`."""
+    return now.astimezone(NEW_YORK).date()
+
+
+def is_session(day: date) -> bool:
+    """True when `day` is an NYSE trading session."""
+    return day in _sessions().date_index
+
+
+def is_open(now: datetime) -> bool:
+    """True while the NYSE is in its regular session (open <= now < close)."""
+    sessions = _sessions()
+    index = sessions.date_index.get(market_date(now))
+    if index is None:
+        return False
+    moment = _ns(now)
+    return bool(sessions.opens[index] <= moment < sessions.closes[index])
+
+
+def next_open(now: datetime) -> datetime:
+    """Return the next session open strictly after `now` (UTC)."""
+    sessions = _sessions()
+    index = int(np.searchsorted(sessions.opens, _ns(now), side="right"))
+    return _from_ns(int(sessions.opens[index]))
+
+
+def seconds_until_open(now: datetime) -> int:
+    """Seconds from `now` to the next session open."""
+    return max(0, int((next_open(now) - now).total_seconds()))
+
+
+def quote_ttl(now: datetime) -> int:
+    """TTL for stock data and option prices: 600 s in session; else time to open if < 1 h; else 3600 s."""
+    if is_open(now):
+        return IN_SESSION_TTL
+    until_open = seconds_until_open(now)
+    if 0 < until_open < OFF_HOURS_TTL:
+        return until_open
+    return OFF_HOURS_TTL
+
+
+def latest_completed_session(now: datetime) -> date:
+    """The most recent session whose close is at or before `now` (a Saturday gives Friday)."""
+    sessions = _sessions()
+    index = int(np.searchsorted(sessions.closes, _ns(now), side="right")) - 1
+    return sessions.dates[index]
+
+
+def latest_session(now: datetime) -> date:
+    """The session in progress at `now`, else the latest completed one."""
+    today = market_date(now)
+    return today if is_session(today) and is_open(now) else latest_completed_session(now)
+
+
+def sessions_between(start: date, end: date) -> list[date]:
+    """Every session date in [start, end]."""
+    return [d for d in _sessions().dates if start <= d <= end]
+
+
+def session_close(day: date) -> datetime:
+    """The close of session `day` (UTC); 13:00 New York on early-close days."""
+    sessions = _sessions()
+    return _from_ns(int(sessions.closes[sessions.date_index[day]]))
+
+
+def previous_session(day: date) -> date:
+    """The last session strictly before `day` (which need not be a session)."""
+    sessions = _sessions()
+    index = bisect.bisect_left(sessions.dates, day) - 1
+    if index < 0:
+        raise ValueError(f"no session before {day}")
+    return sessions.dates[index]
