@@ -1,0 +1,90 @@
+"""A client for the sandbox's control API (`/__sandbox/…`): faults, latency, down/up, counters.
+
+Tests and benchmarks script the provider's behaviour through it over HTTP, so they work the
+same against an in-process sandbox and one started with `manage.py marketdata_sandbox`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+TIMEOUT = (5.0, 30.0)  # connect, read
+
+
+class SandboxControl:
+    """Script the sandbox at `base_url` (no trailing slash)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+
+    def _post(self, action: str, payload: dict[str, Any] | None = None) -> None:
+        response = requests.post(f"{self.base_url}/__sandbox/{action}", json=payload or {}, timeout=TIMEOUT)
+        response.raise_for_status()
+
+    def reset(self) -> None:
+        """Clear faults, latency, down, malformed symbols, the legacy flag and the counters."""
+        self._post("reset")
+
+    def fault(
+        self,
+        *,
+        path: str,
+        kind: str,
+        count: int = 1,
+        status: int | None = None,
+        retry_after: float | None = None,
+        seconds: float | None = None,
+        after: int = 0,
+    ) -> None:
+        """Give the next `count` requests whose path starts with `path` a fault.
+
+        kind: "status" (answer `status`, with Retry-After for a 429 when `retry_after` is given),
+        "hang" (answer normally after `seconds`), "invalid_json" (200, body not JSON) or
+        "reset" (drop the connection with a TCP RST). With `after`, that many matching
+        requests pass untouched first. Faults queue and are used in order.
+        """
+        self._post(
+            "faults",
+            {
+                "path": path,
+                "kind": kind,
+                "count": count,
+                "status": status,
+                "retry_after": retry_after,
+                "seconds": seconds,
+                "after": after,
+            },
+        )
+
+    def latency(self, seconds: float) -> None:
+        """Delay every provider request by `seconds` (0 removes the delay)."""
+        self._post("latency", {"seconds": seconds})
+
+    def down(self) -> None:
+        """Answer every provider request 503 until `up()`."""
+        self._post("down")
+
+    def up(self) -> None:
+        """Bring the providers back."""
+        self._post("up")
+
+    def malformed(self, symbol: str, count: int) -> None:
+        """Make the first `count` records of each of the symbol's chain streams malformed."""
+        self._post("malformed", {"symbol": symbol, "count": count})
+
+    def legacy_fmp(self, enabled: bool) -> None:
+        """Let FMP's legacy endpoint answer data (True) or its 403 "Legacy Endpoint" (False)."""
+        self._post("legacy_fmp", {"enabled": enabled})
+
+    def counters(self) -> dict[str, Any]:
+        """Return {"total": n, "by_endpoint": {name: n}, "by_path": {path: n}}."""
+        response = requests.get(f"{self.base_url}/__sandbox/counters", timeout=TIMEOUT)
+        response.raise_for_status()
+        counters: dict[str, Any] = response.json()
+        return counters
+
+    def count(self, endpoint: str) -> int:
+        """Requests counted for one endpoint (aggs, options_chain, option_contract, fmp_…)."""
+        return int(self.counters()["by_endpoint"].get(endpoint, 0))

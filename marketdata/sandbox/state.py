@@ -1,0 +1,196 @@
+"""The sandbox's mutable state: scripted faults, latency, down, malformed symbols, counters.
+
+One lock guards it all, so request threads and the control API can race safely. Faults are
+deterministic: a queue consumed in order by the provider requests whose path matches.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+FaultKind = Literal["status", "hang", "invalid_json", "reset"]
+FAULT_KINDS: tuple[str, ...] = ("status", "hang", "invalid_json", "reset")
+
+# Endpoint names the counters report, by path shape.
+_ENDPOINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("aggs", re.compile(r"^/v2/aggs/ticker/")),
+    ("option_contract", re.compile(r"^/v3/snapshot/options/[^/]+/[^/]+/?$")),
+    ("options_chain", re.compile(r"^/v3/snapshot/options/[^/]+/?$")),
+    ("fmp_earnings", re.compile(r"^/stable/earnings/?$")),
+    ("fmp_legacy", re.compile(r"^/api/v3/historical/earning_calendar/")),
+)
+
+
+def endpoint_of(path: str) -> str:
+    """Name the provider endpoint a path belongs to ("other" for paths no provider serves)."""
+    return next((name for name, pattern in _ENDPOINTS if pattern.match(path)), "other")
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """One scripted fault for the requests whose path starts with `path`.
+
+    The first `after` of them pass untouched, then the next `count` get the fault.
+    """
+
+    path: str
+    kind: FaultKind
+    count: int = 1
+    status: int | None = None
+    retry_after: float | None = None
+    seconds: float | None = None
+    after: int = 0
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Fault:
+        """Validate a control-API payload; raise ValueError with the reason."""
+        path = payload.get("path")
+        kind = payload.get("kind")
+        count = payload.get("count", 1)
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise ValueError("path must be a URL path starting with '/'")
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(FAULT_KINDS)}")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            raise ValueError("count must be a positive integer")
+        after = payload.get("after") or 0
+        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+            raise ValueError("after must be an integer >= 0")
+        status = payload.get("status")
+        retry_after = payload.get("retry_after")
+        seconds = payload.get("seconds")
+        if kind == "status" and not (isinstance(status, int) and 400 <= status <= 599):
+            raise ValueError("a status fault needs a status between 400 and 599")
+        if kind == "hang" and not (isinstance(seconds, int | float) and seconds > 0):
+            raise ValueError("a hang fault needs seconds > 0")
+        if retry_after is not None and not (isinstance(retry_after, int | float) and retry_after >= 0):
+            raise ValueError("retry_after must be a number of seconds >= 0")
+        return cls(
+            path=path,
+            kind=kind,
+            count=count,
+            status=status,
+            retry_after=float(retry_after) if retry_after is not None else None,
+            seconds=float(seconds) if seconds is not None else None,
+            after=after,
+        )
+
+
+class SandboxState:
+    """Faults, switches and counters shared by the request threads (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+        self._latency = 0.0
+        self._down = False
+        self._malformed: dict[str, int] = {}
+        self._legacy_fmp = False
+        self._total = 0
+        self._by_endpoint: Counter[str] = Counter()
+        self._by_path: Counter[str] = Counter()
+
+    def reset(self) -> None:
+        """Clear faults, latency, down, malformed symbols, the legacy flag and the counters."""
+        with self._lock:
+            self._faults.clear()
+            self._latency = 0.0
+            self._down = False
+            self._malformed.clear()
+            self._legacy_fmp = False
+            self._total = 0
+            self._by_endpoint.clear()
+            self._by_path.clear()
+
+    def count(self, path: str) -> None:
+        """Count one provider request that arrived."""
+        with self._lock:
+            self._total += 1
+            self._by_endpoint[endpoint_of(path)] += 1
+            self._by_path[path] += 1
+
+    def counters(self) -> dict[str, Any]:
+        """A snapshot of the counters."""
+        with self._lock:
+            return {
+                "total": self._total,
+                "by_endpoint": dict(self._by_endpoint),
+                "by_path": dict(self._by_path),
+            }
+
+    def add_fault(self, fault: Fault) -> None:
+        """Queue a fault behind the ones already queued."""
+        with self._lock:
+            self._faults.append(fault)
+
+    def take_fault(self, path: str) -> Fault | None:
+        """Consume one use of the first queued fault matching `path`, if any.
+
+        While that fault still lets requests through (`after`), this one passes untouched.
+        """
+        with self._lock:
+            for position, fault in enumerate(self._faults):
+                if path.startswith(fault.path):
+                    if fault.after > 0:
+                        self._faults[position] = replace(fault, after=fault.after - 1)
+                        return None
+                    if fault.count > 1:
+                        self._faults[position] = replace(fault, count=fault.count - 1)
+                    else:
+                        del self._faults[position]
+                    return fault
+        return None
+
+    @property
+    def latency(self) -> float:
+        """Seconds added to every provider request."""
+        with self._lock:
+            return self._latency
+
+    def set_latency(self, seconds: float) -> None:
+        """Add `seconds` of delay to every provider request (0 removes it)."""
+        if seconds < 0:
+            raise ValueError("latency must be >= 0 seconds")
+        with self._lock:
+            self._latency = seconds
+
+    @property
+    def down(self) -> bool:
+        """True while every provider request answers 503."""
+        with self._lock:
+            return self._down
+
+    def set_down(self, down: bool) -> None:
+        """Take the providers down (True) or bring them back up (False)."""
+        with self._lock:
+            self._down = down
+
+    def malformed_count(self, symbol: str) -> int:
+        """How many leading records of the symbol's chain streams are malformed."""
+        with self._lock:
+            return self._malformed.get(symbol, 0)
+
+    def set_malformed(self, symbol: str, count: int) -> None:
+        """Make the first `count` records of each of the symbol's chain streams malformed."""
+        if count < 0:
+            raise ValueError("count must be >= 0")
+        with self._lock:
+            if count:
+                self._malformed[symbol] = count
+            else:
+                self._malformed.pop(symbol, None)
+
+    @property
+    def legacy_fmp(self) -> bool:
+        """True when FMP's legacy endpoint answers data instead of its 403."""
+        with self._lock:
+            return self._legacy_fmp
+
+    def set_legacy_fmp(self, enabled: bool) -> None:
+        """Let FMP's legacy endpoint answer data (True) or its 403 (False)."""
+        with self._lock:
+            self._legacy_fmp = enabled
