@@ -55,14 +55,20 @@ test: $(STAMP) ensure-redis lint typecheck
 demo: $(STAMP) ensure-redis
 	$(PY) manage.py demo --port $(PORT)
 
+# gunicorn runs in the background of one shell that forwards SIGINT/SIGTERM to it, waits
+# for its graceful stop and always removes the metrics directory (a stale one would
+# resurrect dead workers' counters), whether the signal reaches the group or make alone.
 serve: $(STAMP)
-	rm -rf $(PROMETHEUS_MULTIPROC_DIR) && mkdir -p $(PROMETHEUS_MULTIPROC_DIR)
+	rm -rf "$(PROMETHEUS_MULTIPROC_DIR)" && mkdir -p "$(PROMETHEUS_MULTIPROC_DIR)"
 	DJANGO_SETTINGS_MODULE=mojo.settings.production $(PY) manage.py collectstatic --noinput -v 0
 	DJANGO_SETTINGS_MODULE=mojo.settings.production $(PY) manage.py migrate --noinput -v 0
-	PROMETHEUS_MULTIPROC_DIR=$(PROMETHEUS_MULTIPROC_DIR) DJANGO_SETTINGS_MODULE=mojo.settings.production \
+	trap 'rm -rf "$(PROMETHEUS_MULTIPROC_DIR)"' EXIT; \
+	PROMETHEUS_MULTIPROC_DIR="$(PROMETHEUS_MULTIPROC_DIR)" DJANGO_SETTINGS_MODULE=mojo.settings.production \
 	  $(VENV)/bin/gunicorn mojo.wsgi:application -c mojo/gunicorn_conf.py \
-	  --bind $${BIND:-127.0.0.1:$(PORT)} --workers $(GUNICORN_WORKERS) --timeout $(GUNICORN_TIMEOUT); \
-	  status=$$?; rm -rf $(PROMETHEUS_MULTIPROC_DIR); exit $$status
+	  --bind $${BIND:-127.0.0.1:$(PORT)} --workers $(GUNICORN_WORKERS) --timeout $(GUNICORN_TIMEOUT) & \
+	pid=$$!; trap 'kill -TERM $$pid 2>/dev/null' INT TERM; \
+	wait $$pid; status=$$?; \
+	while kill -0 $$pid 2>/dev/null; do wait $$pid; status=$$?; done; exit $$status
 
 bench: $(STAMP) ensure-redis
 	$(PY) bench/run_all.py

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.core import checks
 
 
 class MarketdataConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "marketdata"
     verbose_name = "Market data"
+
+    def ready(self) -> None:
+        """Register the settings checks (run by `check`, `migrate`, `runserver`)."""
+        from mojo.checks import check_operations_settings, check_provider_settings
+
+        checks.register(check_provider_settings, "providers")
+        checks.register(check_operations_settings, "operations")

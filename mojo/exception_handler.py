@@ -67,7 +67,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     set_rollback()
     headers: dict[str, str] = {}
     if isinstance(exc, drf_exceptions.Throttled):
-        headers["Retry-After"] = _retry_after_header(exc.wait)
+        headers["Retry-After"] = _retry_after_header(getattr(exc, "wait", None))
     if isinstance(exc, drf_exceptions.NotAuthenticated | drf_exceptions.AuthenticationFailed):
         # DRF answers 403 when no authenticator offers a challenge; anonymous is 401 here.
         exc.status_code = 401

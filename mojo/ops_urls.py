@@ -1,7 +1,12 @@
-"""Operations endpoints (health, metrics); filled in by the operations work."""
+"""Operations endpoints at the root: /healthz (load balancers) and /metrics (Prometheus)."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from mojo import health
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("metrics", health.metrics, name="metrics"),
+]

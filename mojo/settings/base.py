@@ -99,6 +99,7 @@ def redis_cache(location: str) -> dict[str, Any]:
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": location,
         "KEY_FUNCTION": "mojo.cache.logical_key",
+        "REVERSE_KEY_FUNCTION": "mojo.cache.reverse_logical_key",
         "TIMEOUT": None,
         "OPTIONS": {
             "CLIENT_CLASS": "django_redis.client.DefaultClient",
@@ -173,44 +174,84 @@ MARKETDATA_STALE_RETENTION: int = env.int("MARKETDATA_STALE_RETENTION", default=
 MARKETDATA_FETCH_CONCURRENCY: int = env.int("MARKETDATA_FETCH_CONCURRENCY", default=8)
 # Pins mojo's clock (ISO datetime with offset); for tests and reproducible demos only.
 MOJO_FROZEN_NOW: str = env("MOJO_FROZEN_NOW", default="")
+# Annual risk-free rate used when mojo computes greeks the provider did not send.
+RISK_FREE_RATE: float = env.float("RISK_FREE_RATE", default=0.04)
 
 STRATEGY_THRESHOLDS: dict[str, Any] = {
-    "csp": {"min_dte": 21, "max_dte": 60, "min_abs_delta": 0.15, "max_abs_delta": 0.35,
-            "target_abs_delta": 0.30, "min_open_interest": 100, "max_spread_pct": 10.0},
-    "covered_call": {"min_dte": 21, "max_dte": 60, "min_abs_delta": 0.15, "max_abs_delta": 0.35,
-                     "target_abs_delta": 0.30, "min_open_interest": 100, "max_spread_pct": 10.0},
-    "leaps": {"min_dte": 365, "max_dte": 900, "min_abs_delta": 0.70, "max_abs_delta": 0.90,
-              "target_abs_delta": 0.80},
-    "pmcc": {"long_min_delta": 0.75, "long_min_dte": 365, "long_max_dte": 900,
-             "short_min_dte": 21, "short_max_dte": 60, "short_min_delta": 0.20,
-             "short_max_delta": 0.35},
+    "csp": {
+        "min_dte": 21,
+        "max_dte": 60,
+        "min_abs_delta": 0.15,
+        "max_abs_delta": 0.35,
+        "target_abs_delta": 0.30,
+        "min_open_interest": 100,
+        "max_spread_pct": 10.0,
+    },
+    "covered_call": {
+        "min_dte": 21,
+        "max_dte": 60,
+        "min_abs_delta": 0.15,
+        "max_abs_delta": 0.35,
+        "target_abs_delta": 0.30,
+        "min_open_interest": 100,
+        "max_spread_pct": 10.0,
+    },
+    "leaps": {
+        "min_dte": 365,
+        "max_dte": 900,
+        "min_abs_delta": 0.70,
+        "max_abs_delta": 0.90,
+        "target_abs_delta": 0.80,
+    },
+    "pmcc": {
+        "long_min_delta": 0.75,
+        "long_min_dte": 365,
+        "long_max_dte": 900,
+        "short_min_dte": 21,
+        "short_max_dte": 60,
+        "short_min_delta": 0.20,
+        "short_max_delta": 0.35,
+    },
     "max_candidates": 5,
 }
 
 # --- Metrics / health ------------------------------------------------------------------------
+# /metrics is open unless restricted: client addresses or networks (REMOTE_ADDR, e.g.
+# "10.0.0.0/8,127.0.0.1") and/or a bearer token; when both are set a scrape must pass both.
 METRICS_ALLOWED_IPS: list[str] = env.list("METRICS_ALLOWED_IPS", default=[])
 METRICS_BEARER_TOKEN: str = env("METRICS_BEARER_TOKEN", default="")
+# Seconds /healthz waits for Redis to answer before reporting it down.
+HEALTHZ_REDIS_TIMEOUT: float = env.float("HEALTHZ_REDIS_TIMEOUT", default=0.5)
 
 # --- Logging -------------------------------------------------------------------------------
+# JSON lines in production (LOG_JSON, on by default there), readable lines in development.
+# Every line carries the request id; secrets are scrubbed before any formatter sees them.
+# Fields passed with `extra=` (provider, endpoint, symbol, attempt, status, latency_ms on
+# "marketdata.upstream") become JSON keys of their own.
 LOG_LEVEL: str = env("LOG_LEVEL", default="INFO")
 LOG_JSON: bool = env.bool("LOG_JSON", default=False)
 
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "mojo.middleware.RequestIDLogFilter"}},
+    "filters": {
+        "request_id": {"()": "mojo.middleware.RequestIDLogFilter"},
+        "redact_secrets": {"()": "mojo.middleware.RedactSecretsFilter"},
+    },
     "formatters": {
         "readable": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "fmt": "%(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601, UTC
         },
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json" if LOG_JSON else "readable",
-            "filters": ["request_id"],
+            "filters": ["request_id", "redact_secrets"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import env
 
 DEBUG = False
@@ -24,4 +24,4 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # /healthz must answer load balancers over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 
-LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_JSON else "readable"  # noqa: F405
+LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_JSON else "readable"
