@@ -1,0 +1,88 @@
+"""factory_boy factories for users, tickers, watchlist items and positions.
+
+Call `XFactory.create(...)` (typed: returns the model) rather than `XFactory(...)`.
+Factories write rows directly (no full_clean), so tests can also build rows the services
+would refuse and check that the database constraints reject them.
+"""
+
+from __future__ import annotations
+
+import string
+from datetime import date
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import User
+
+from marketdata import occ
+from marketdata.symbols import option_root
+from watchlist.models import Instrument, Position, Strategy, Ticker, WatchlistItem
+
+PASSWORD = "correct-horse-battery-staple"
+EXPIRATION = date(2026, 12, 18)
+
+
+def _letters(n: int) -> str:
+    """Return a distinct upper-case symbol for each n: A, B, ..., Z, BA, BB, ..."""
+    digits = []
+    while True:
+        n, remainder = divmod(n, 26)
+        digits.append(string.ascii_uppercase[remainder])
+        if n == 0:
+            return "".join(reversed(digits))
+
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    password = factory.django.Password(PASSWORD)
+
+
+class TickerFactory(factory.django.DjangoModelFactory[Ticker]):
+    class Meta:
+        model = Ticker
+        django_get_or_create = ("symbol",)
+
+    symbol = factory.Sequence(lambda n: f"Q{_letters(n)}")
+    name = factory.LazyAttribute(lambda ticker: f"{ticker.symbol} Inc.")
+
+
+class WatchlistItemFactory(factory.django.DjangoModelFactory[WatchlistItem]):
+    class Meta:
+        model = WatchlistItem
+
+    owner = factory.SubFactory(UserFactory)
+    ticker = factory.SubFactory(TickerFactory)
+
+
+class PositionFactory(factory.django.DjangoModelFactory[Position]):
+    """An open long stock position; `PositionFactory.create(option=True)` makes a cash-secured put."""
+
+    class Meta:
+        model = Position
+
+    class Params:
+        option = factory.Trait(
+            instrument=Instrument.OPTION,
+            strategy=Strategy.CSP,
+            quantity=-1,
+            multiplier=100,
+            entry_price=Decimal("2.5000"),
+            option_ticker=factory.LazyAttribute(
+                lambda position: occ.build(option_root(position.ticker.symbol), EXPIRATION, "put", 150.0)
+            ),
+        )
+
+    owner = factory.SubFactory(UserFactory)
+    ticker = factory.SubFactory(TickerFactory)
+    instrument = Instrument.STOCK
+    option_ticker = None
+    quantity = 100
+    multiplier = 1
+    entry_price = Decimal("150.0000")
+    strategy = Strategy.STOCK
+    notes = ""

@@ -1,0 +1,73 @@
+"""Reads of watchlists and positions: one owner's rows for the API, and the cross-user sets
+(watched symbols, open contracts) the market-data refresh needs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet, Sum
+
+from marketdata.symbols import normalize_symbol
+from watchlist.models import Instrument, Position, PositionStatus, Ticker, WatchlistItem
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser, User
+
+
+def watchlist_for(user: User) -> QuerySet[WatchlistItem]:
+    """Return the user's watchlist, alphabetical, with each ticker loaded."""
+    return WatchlistItem.objects.filter(owner=user).select_related("ticker").order_by("ticker__symbol")
+
+
+def positions_for(
+    user: User,
+    *,
+    ticker: str | None = None,
+    strategy: str | None = None,
+    status: str | None = None,
+) -> QuerySet[Position]:
+    """Return the user's positions, newest first, optionally one symbol, strategy or status.
+
+    Raises InvalidSymbol when `ticker` is malformed; `status` is `open` or `closed`.
+    """
+    positions = Position.objects.filter(owner=user).select_related("ticker")
+    if ticker is not None:
+        positions = positions.filter(ticker__symbol=normalize_symbol(ticker))
+    if strategy is not None:
+        positions = positions.filter(strategy=strategy)
+    if status is not None:
+        if status not in PositionStatus.values:
+            raise ValueError(f"status is 'open' or 'closed', not {status!r}")
+        positions = positions.filter(closed_at__isnull=status == PositionStatus.OPEN)
+    return positions.order_by("-opened_at", "-id")
+
+
+def watched_symbols() -> list[str]:
+    """Return every symbol on at least one watchlist, alphabetical."""
+    watched = Ticker.objects.filter(watchlist_items__isnull=False).distinct()
+    return list(watched.order_by("symbol").values_list("symbol", flat=True))
+
+
+def open_option_contracts() -> list[tuple[str, str]]:
+    """Return (underlying symbol, option ticker) for every open option position, each pair once."""
+    rows = (
+        Position.objects.filter(instrument=Instrument.OPTION, closed_at__isnull=True)
+        .order_by("ticker__symbol", "option_ticker")
+        .values_list("ticker__symbol", "option_ticker")
+        .distinct()
+    )
+    return [(symbol, option_ticker) for symbol, option_ticker in rows if option_ticker]
+
+
+def shares_held(user: AbstractBaseUser | AnonymousUser, symbol: str) -> int:
+    """Return the user's net shares of `symbol` in open stock positions (negative when short)."""
+    if not user.is_authenticated:
+        return 0
+    total = Position.objects.filter(
+        owner_id=user.pk,
+        ticker__symbol=normalize_symbol(symbol),
+        instrument=Instrument.STOCK,
+        closed_at__isnull=True,
+    ).aggregate(total=Sum("quantity"))["total"]
+    return int(total or 0)

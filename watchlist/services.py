@@ -1,0 +1,144 @@
+"""Writes for tickers, watchlists and positions; views, admin and commands call these.
+
+Every write validates through the model's `full_clean()` and runs in one transaction, so a
+failure leaves no row behind (not even the Ticker a failed position would have created).
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from marketdata import clock
+from marketdata.symbols import normalize_symbol
+from watchlist.models import IMMUTABLE_MESSAGE, Position, Ticker, WatchlistItem
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+# Fields position_update may set; `ticker` arrives as a symbol (see position_update).
+_UPDATABLE_FIELDS = frozenset(
+    {
+        "instrument",
+        "option_ticker",
+        "quantity",
+        "multiplier",
+        "entry_price",
+        "opened_at",
+        "closed_at",
+        "exit_price",
+        "strategy",
+        "notes",
+    }
+)
+
+
+@transaction.atomic
+def ticker_get_or_create(*, symbol: str) -> Ticker:
+    """Return the Ticker for a symbol, creating it when new; the only place Ticker rows are made.
+
+    Raises InvalidSymbol when the symbol has no valid form.
+    """
+    symbol = normalize_symbol(symbol)
+    existing = Ticker.objects.filter(symbol=symbol).first()
+    if existing is not None:
+        return existing
+    # A concurrent request may create the same symbol between the check and here.
+    ticker, _ = Ticker.objects.get_or_create(symbol=symbol)
+    return ticker
+
+
+@transaction.atomic
+def watchlist_add(*, user: User, symbol: str) -> tuple[WatchlistItem, bool]:
+    """Put a symbol on the user's watchlist; return the item and whether it is new (idempotent)."""
+    ticker = ticker_get_or_create(symbol=symbol)
+    return WatchlistItem.objects.get_or_create(owner=user, ticker=ticker)
+
+
+@transaction.atomic
+def watchlist_remove(*, user: User, symbol: str) -> None:
+    """Take a symbol off the user's watchlist.
+
+    Raises InvalidSymbol for a malformed symbol and WatchlistItem.DoesNotExist when the symbol
+    is not on this user's watchlist.
+    """
+    symbol = normalize_symbol(symbol)
+    item = WatchlistItem.objects.select_related("ticker").get(owner=user, ticker__symbol=symbol)
+    ticker = item.ticker
+    item.delete()
+    if not WatchlistItem.objects.filter(ticker=ticker).exists():
+        transaction.on_commit(functools.partial(_on_symbol_unwatched, symbol))
+
+
+def _on_symbol_unwatched(symbol: str) -> None:
+    """Run after the last watcher of `symbol` removed it (committed); nothing to do yet.
+
+    The hook for dropping the symbol's cached market data once nobody watches it.
+    """
+
+
+@transaction.atomic
+def position_open(
+    *,
+    user: User,
+    symbol: str,
+    instrument: str,
+    quantity: int,
+    entry_price: Decimal,
+    strategy: str,
+    option_ticker: str | None = None,
+    multiplier: int | None = None,
+    opened_at: datetime | None = None,
+    closed_at: datetime | None = None,
+    exit_price: Decimal | None = None,
+    notes: str = "",
+) -> Position:
+    """Record a position for the user; raise ValidationError (nothing saved) when it is invalid."""
+    position = Position(
+        owner=user,
+        ticker=ticker_get_or_create(symbol=symbol),
+        instrument=instrument,
+        option_ticker=option_ticker,
+        quantity=quantity,
+        entry_price=entry_price,
+        opened_at=opened_at or clock.now(),
+        closed_at=closed_at,
+        exit_price=exit_price,
+        strategy=strategy,
+        notes=notes,
+    )
+    if multiplier is not None:  # otherwise clean() sets the instrument's default
+        position.multiplier = multiplier
+    position.full_clean()
+    position.save()
+    return position
+
+
+@transaction.atomic
+def position_update(*, position: Position, symbol: str | None = None, **fields: Any) -> Position:
+    """Change a position's editable fields (closing it is setting closed_at and exit_price).
+
+    instrument, ticker (`symbol`) and option_ticker may be passed but not changed: a different
+    value is a ValidationError, and nothing is saved.
+    """
+    unknown = set(fields) - _UPDATABLE_FIELDS
+    if unknown:
+        raise TypeError(f"position_update() got unexpected fields: {', '.join(sorted(unknown))}")
+    if symbol is not None and normalize_symbol(symbol) != position.ticker.symbol:
+        raise ValidationError({"ticker": IMMUTABLE_MESSAGE})
+    for name, value in fields.items():
+        setattr(position, name, value)
+    position.full_clean()
+    position.save()
+    return position
+
+
+@transaction.atomic
+def position_delete(*, position: Position) -> None:
+    """Delete a position (closed positions are better closed than deleted: they keep history)."""
+    position.delete()

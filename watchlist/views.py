@@ -1,0 +1,172 @@
+"""REST endpoints for the requesting user's watchlist and positions, and API tokens.
+
+Each view validates input with a serializer, calls one service or selector and serializes the
+result; errors become JSON in mojo.exception_handler.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from watchlist import selectors, services
+from watchlist.models import Position, WatchlistItem
+from watchlist.serializers import (
+    PositionFilterSerializer,
+    PositionInputSerializer,
+    PositionSerializer,
+    TokenSerializer,
+    WatchlistAddSerializer,
+    WatchlistItemSerializer,
+    error_responses,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+def _owner(request: Request) -> User:
+    # IsAuthenticated (the default permission) has already turned anonymous requests away.
+    return cast("User", request.user)
+
+
+@extend_schema(tags=["auth"])
+class AuthTokenView(ObtainAuthToken):
+    """Exchange a username and password for the user's API token."""
+
+    authentication_classes = ()
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        request=AuthTokenSerializer,
+        responses={200: TokenSerializer, **error_responses(400)},
+        auth=[],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+
+@extend_schema(tags=["watchlist"])
+class WatchlistView(GenericAPIView[WatchlistItem]):
+    serializer_class = WatchlistItemSerializer
+
+    @extend_schema(
+        operation_id="watchlist_list",
+        summary="The requesting user's watchlist",
+        responses={200: WatchlistItemSerializer(many=True), **error_responses(401, 429)},
+    )
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(selectors.watchlist_for(_owner(request)))
+        return self.get_paginated_response(WatchlistItemSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="watchlist_add",
+        summary="Add a symbol (idempotent: 201 when added, 200 when already there)",
+        request=WatchlistAddSerializer,
+        responses={
+            201: WatchlistItemSerializer,
+            200: WatchlistItemSerializer,
+            **error_responses(400, 401, 429),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = WatchlistAddSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        symbol = serializer.validated_data["symbol"]
+        item, created = services.watchlist_add(user=_owner(request), symbol=symbol)
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(WatchlistItemSerializer(item).data, status=code)
+
+
+@extend_schema(tags=["watchlist"])
+class WatchlistItemView(GenericAPIView[WatchlistItem]):
+    serializer_class = WatchlistItemSerializer
+
+    @extend_schema(
+        operation_id="watchlist_remove",
+        summary="Remove a symbol from the watchlist",
+        parameters=[OpenApiParameter("symbol", str, OpenApiParameter.PATH, description="e.g. AAPL or BRK.B")],
+        responses={204: None, **error_responses(400, 401, 404, 429)},
+    )
+    def delete(self, request: Request, symbol: str) -> Response:
+        try:
+            services.watchlist_remove(user=_owner(request), symbol=symbol)
+        except WatchlistItem.DoesNotExist:
+            raise NotFound(f"{symbol} is not on your watchlist.") from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["positions"])
+class PositionListView(GenericAPIView[Position]):
+    serializer_class = PositionSerializer
+
+    @extend_schema(
+        operation_id="positions_list",
+        summary="The requesting user's positions, newest first",
+        parameters=[PositionFilterSerializer],
+        responses={200: PositionSerializer(many=True), **error_responses(400, 401, 429)},
+    )
+    def get(self, request: Request) -> Response:
+        filters = PositionFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        page = self.paginate_queryset(selectors.positions_for(_owner(request), **filters.validated_data))
+        return self.get_paginated_response(PositionSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="positions_open",
+        summary="Open (record) a position",
+        request=PositionInputSerializer,
+        responses={201: PositionSerializer, **error_responses(400, 401, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = PositionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        position = services.position_open(user=_owner(request), **serializer.service_kwargs())
+        return Response(PositionSerializer(position).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["positions"])
+class PositionDetailView(GenericAPIView[Position]):
+    serializer_class = PositionSerializer
+
+    def get_object(self) -> Position:
+        """Return the requesting user's position; anyone else's is a 404, never a 403."""
+        return get_object_or_404(selectors.positions_for(_owner(self.request)), pk=self.kwargs["pk"])
+
+    @extend_schema(
+        operation_id="positions_retrieve",
+        responses={200: PositionSerializer, **error_responses(401, 404, 429)},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(PositionSerializer(self.get_object()).data)
+
+    @extend_schema(
+        operation_id="positions_update",
+        summary="Change a position (close it with closed_at and exit_price)",
+        description="instrument, ticker and option_ticker cannot change; close the position, open another.",
+        request=PositionInputSerializer,
+        responses={200: PositionSerializer, **error_responses(400, 401, 404, 429)},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        position = self.get_object()
+        serializer = PositionInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        position = services.position_update(position=position, **serializer.service_kwargs())
+        return Response(PositionSerializer(position).data)
+
+    @extend_schema(
+        operation_id="positions_delete",
+        responses={204: None, **error_responses(401, 404, 429)},
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        services.position_delete(position=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
