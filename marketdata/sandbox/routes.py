@@ -431,11 +431,14 @@ def fmp_earnings(request: Request) -> Response:
     symbol = request.query.get("symbol", "").strip().upper()
     if not symbol:
         raise BadRequest("Invalid or missing query parameter - symbol")
-    return _json(_limited(data.earnings(symbol, request.today), request.query))
+    # FMP spells class shares with a dash (BRK-B); the universe keys them as Massive does (BRK.B).
+    rows = data.earnings(symbol.replace("-", "."), request.today)
+    return _json(_limited([{**row, "symbol": symbol} for row in rows], request.query))
 
 
 def fmp_legacy(request: Request, symbol: str, *, enabled: bool) -> Response:
     """`GET /api/v3/historical/earning_calendar/{T}`: 403 "Legacy Endpoint" unless enabled."""
     if not enabled:
         return fmp_error(403, FMP_LEGACY_MESSAGE)
-    return _json(_limited(data.legacy_earnings(symbol.upper(), request.today), request.query))
+    rows = data.legacy_earnings(symbol.upper().replace("-", "."), request.today)
+    return _json(_limited([{**row, "symbol": symbol.upper()} for row in rows], request.query))
