@@ -30,8 +30,14 @@ class DailyBar:
     def to_payload(self) -> list[Any]:
         """Return a compact positional row for the cache."""
         return [
-            self.session.isoformat(), self.open, self.high, self.low, self.close,
-            self.volume, self.vwap, self.transactions,
+            self.session.isoformat(),
+            self.open,
+            self.high,
+            self.low,
+            self.close,
+            self.volume,
+            self.vwap,
+            self.transactions,
         ]
 
     @classmethod
@@ -74,9 +80,16 @@ class OptionSnapshot:
         if self.shares_per_contract != 100:
             payload["m"] = self.shares_per_contract
         for short, value in (
-            ("b", self.bid), ("a", self.ask), ("c", self.day_close), ("v", self.day_volume),
-            ("d", self.delta), ("g", self.gamma), ("th", self.theta), ("ve", self.vega),
-            ("iv", self.implied_volatility), ("oi", self.open_interest),
+            ("b", self.bid),
+            ("a", self.ask),
+            ("c", self.day_close),
+            ("v", self.day_volume),
+            ("d", self.delta),
+            ("g", self.gamma),
+            ("th", self.theta),
+            ("ve", self.vega),
+            ("iv", self.implied_volatility),
+            ("oi", self.open_interest),
             ("up", self.underlying_price),
         ):
             if value is not None:

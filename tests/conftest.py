@@ -87,9 +87,12 @@ def sandbox_server() -> Iterator[SandboxServer]:
     server.stop()
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def sandbox(sandbox_server: SandboxServer, settings: pytest.FixtureRequest) -> Iterator[SandboxServer]:
-    """The sandbox with faults and counters reset, and mojo's settings pointed at it."""
+    """The sandbox with faults and counters reset, and mojo's settings pointed at it.
+
+    Autouse: no test ever reaches a real provider, and the real client code always runs.
+    """
     sandbox_server.control.reset()
     settings.MASSIVE_BASE_URL = sandbox_server.base_url  # type: ignore[attr-defined]
     settings.FMP_BASE_URL = sandbox_server.base_url  # type: ignore[attr-defined]

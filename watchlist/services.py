@@ -15,6 +15,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from marketdata import clock
+from marketdata import services as marketdata_services
+from marketdata.clients.deadline import Deadline
+from marketdata.exceptions import UnknownSymbol
 from marketdata.symbols import normalize_symbol
 from watchlist.models import IMMUTABLE_MESSAGE, Position, Ticker, WatchlistItem
 
@@ -38,11 +41,28 @@ _UPDATABLE_FIELDS = frozenset(
 )
 
 
+def ticker_ensure_known(*, symbol: str) -> str:
+    """Return the normalised symbol once it is known: a stored Ticker, or the provider says so.
+
+    The spec's "Validate Ticker": a symbol mojo has not seen is checked upstream before any
+    row is written. Raises InvalidSymbol (bad form, never sent), UnknownSymbol (the provider
+    does not know it) or ProviderUnavailable (it could not tell). Call it outside a
+    transaction: it may wait on the provider.
+    """
+    symbol = normalize_symbol(symbol)
+    if Ticker.objects.filter(symbol=symbol).exists():
+        return symbol
+    if not marketdata_services.validate_ticker(symbol, deadline=Deadline.for_request()):
+        raise UnknownSymbol(f"The provider does not know the symbol {symbol}.", details={"symbol": symbol})
+    return symbol
+
+
 @transaction.atomic
 def ticker_get_or_create(*, symbol: str) -> Ticker:
-    """Return the Ticker for a symbol, creating it when new; the only place Ticker rows are made.
+    """Return the Ticker for a known symbol, creating it when new; the only place Ticker rows are made.
 
-    Raises InvalidSymbol when the symbol has no valid form.
+    Raises InvalidSymbol when the symbol has no valid form. Callers check new symbols with
+    `ticker_ensure_known` first.
     """
     symbol = normalize_symbol(symbol)
     existing = Ticker.objects.filter(symbol=symbol).first()
@@ -53,11 +73,12 @@ def ticker_get_or_create(*, symbol: str) -> Ticker:
     return ticker
 
 
-@transaction.atomic
 def watchlist_add(*, user: User, symbol: str) -> tuple[WatchlistItem, bool]:
     """Put a symbol on the user's watchlist; return the item and whether it is new (idempotent)."""
-    ticker = ticker_get_or_create(symbol=symbol)
-    return WatchlistItem.objects.get_or_create(owner=user, ticker=ticker)
+    symbol = ticker_ensure_known(symbol=symbol)
+    with transaction.atomic():
+        ticker = ticker_get_or_create(symbol=symbol)
+        return WatchlistItem.objects.get_or_create(owner=user, ticker=ticker)
 
 
 @transaction.atomic
@@ -76,13 +97,10 @@ def watchlist_remove(*, user: User, symbol: str) -> None:
 
 
 def _on_symbol_unwatched(symbol: str) -> None:
-    """Run after the last watcher of `symbol` removed it (committed); nothing to do yet.
-
-    The hook for dropping the symbol's cached market data once nobody watches it.
-    """
+    """Drop the symbol's cached market data once nobody watches it (after the commit)."""
+    marketdata_services.invalidate_symbol(symbol)
 
 
-@transaction.atomic
 def position_open(
     *,
     user: User,
@@ -99,6 +117,39 @@ def position_open(
     notes: str = "",
 ) -> Position:
     """Record a position for the user; raise ValidationError (nothing saved) when it is invalid."""
+    symbol = ticker_ensure_known(symbol=symbol)
+    with transaction.atomic():
+        return _position_create(
+            user=user,
+            symbol=symbol,
+            instrument=instrument,
+            quantity=quantity,
+            entry_price=entry_price,
+            strategy=strategy,
+            option_ticker=option_ticker,
+            multiplier=multiplier,
+            opened_at=opened_at,
+            closed_at=closed_at,
+            exit_price=exit_price,
+            notes=notes,
+        )
+
+
+def _position_create(
+    *,
+    user: User,
+    symbol: str,
+    instrument: str,
+    quantity: int,
+    entry_price: Decimal,
+    strategy: str,
+    option_ticker: str | None,
+    multiplier: int | None,
+    opened_at: datetime | None,
+    closed_at: datetime | None,
+    exit_price: Decimal | None,
+    notes: str,
+) -> Position:
     position = Position(
         owner=user,
         ticker=ticker_get_or_create(symbol=symbol),

@@ -15,3 +15,8 @@ STORAGES = {
 PROVIDER_RETRY_WAIT = env.float("PROVIDER_RETRY_WAIT", default=0.0)
 MASSIVE_API_KEY = env("MASSIVE_API_KEY", default="test-massive-key")
 FMP_API_KEY = env("FMP_API_KEY", default="test-fmp-key")
+# Serve static files from the apps (finders), never from a STATIC_ROOT that other processes
+# (collectstatic in the serving tests) may be rewriting.
+STATIC_ROOT = BASE_DIR / ".test-staticfiles"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,864 @@
+"""Market-data services: the only thing views, admin actions and commands call.
+
+Each service validates its symbol (nothing unvalidated reaches a key or a provider), reads
+through `marketdata.cache` (freshness, stale-if-error, single-flight) and fetches with the
+provider clients. Payloads hold only what the API needs; indicators and chain analytics are
+computed once, when data is fetched, so a cached read never computes them again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections
+
+from marketdata import cache, clock, indicators, market_hours, occ, option_analytics, strategies
+from marketdata.cache import Cached
+from marketdata.clients import get_fmp_client, get_massive_client
+from marketdata.clients.deadline import Deadline
+from marketdata.domain import DailyBar, OptionSnapshot
+from marketdata.exceptions import (
+    EarningsUnavailable,
+    MojoError,
+    ProviderError,
+    TickerNotFound,
+)
+from marketdata.models import IVSnapshot
+from marketdata.symbols import normalize_symbol, option_root
+
+logger = logging.getLogger(__name__)
+
+# ≥ 400 sessions, so SMA200 and 52-week figures exist for any listed stock.
+BARS_CALENDAR_DAYS = 730
+SHORT_WINDOW_DAYS = (0, 60)  # calls and puts: CSP, covered calls, PMCC short legs
+LONG_WINDOW_DAYS = (365, 900)  # calls only: LEAPS and PMCC long legs
+IV_HISTORY_SESSIONS = 252
+
+
+def _long_ttl(_: datetime) -> int:
+    return market_hours.LONG_TTL
+
+
+# --- Stock data ------------------------------------------------------------------------------------
+def _stock_payload(symbol: str, bars: Sequence[DailyBar]) -> dict[str, Any]:
+    latest = bars[-1]
+    previous = bars[-2] if len(bars) > 1 else None
+    change = latest.close - previous.close if previous else None
+    return {
+        "symbol": symbol,
+        "price": latest.close,
+        "change": round(change, 4) if change is not None else None,
+        "change_percent": round(100 * change / previous.close, 4)
+        if previous and change is not None
+        else None,
+        "session": latest.session.isoformat(),
+        "bars_from": bars[0].session.isoformat(),
+        "bars_to": latest.session.isoformat(),
+        "indicators": indicators.compute_indicators(bars),
+        "bars": [bar.to_payload() for bar in bars],
+    }
+
+
+def get_stock_data(
+    ticker: str,
+    *,
+    force_refresh: bool = False,
+    deadline: Deadline | None = None,
+    entry: cache.Entry | None = cache._UNSET,
+) -> Cached[dict[str, Any]]:
+    """Return a symbol's price, change and indicators from ~2 years of daily bars."""
+    symbol = normalize_symbol(ticker)
+    today = clock.market_today()
+
+    def fetch() -> dict[str, Any]:
+        bars = get_massive_client().get_daily_bars(
+            symbol, today - timedelta(days=BARS_CALENDAR_DAYS), today, deadline=deadline
+        )
+        if not bars:
+            raise TickerNotFound(details={"symbol": symbol})
+        return _stock_payload(symbol, bars)
+
+    return cache.get_or_fetch(
+        key=cache.stock_cache_key(symbol),
+        dataset=cache.STOCK,
+        fetch=fetch,
+        fresh_ttl=market_hours.quote_ttl,
+        force=force_refresh,
+        deadline=deadline,
+        entry=entry,
+        remember_unknown=True,
+    )
+
+
+def stock_bars(payload: Mapping[str, Any], *, days: int | None = None) -> list[DailyBar]:
+    """The bars a stock payload was computed from, optionally only the last `days` calendar days."""
+    bars = [DailyBar.from_payload(row) for row in payload["bars"]]
+    if days is not None and bars:
+        start = bars[-1].session - timedelta(days=days)
+        bars = [bar for bar in bars if bar.session > start]
+    return bars
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """Per-symbol results and errors of a batch read; errors never fail the batch."""
+
+    results: dict[str, Cached[dict[str, Any]]] = field(default_factory=dict)
+    errors: dict[str, MojoError] = field(default_factory=dict)
+
+
+def get_many_stock_data(
+    tickers: Iterable[str], *, deadline: Deadline | None = None, concurrency: int | None = None
+) -> BatchResult:
+    """Stock data for many symbols: one cache round trip for hits, a bounded pool for misses."""
+    batch = BatchResult()
+    symbols: list[str] = []
+    for raw in tickers:
+        try:
+            symbols.append(normalize_symbol(raw))
+        except MojoError as error:
+            batch.errors[str(raw)] = error
+    symbols = list(dict.fromkeys(symbols))
+    entries = cache.read_many(cache.stock_cache_key(symbol) for symbol in symbols)
+    now = clock.now()
+    misses: list[str] = []
+    for symbol in symbols:
+        found = entries.get(cache.stock_cache_key(symbol))
+        if found is not None and found.is_fresh(now):
+            try:
+                batch.results[symbol] = get_stock_data(symbol, deadline=deadline, entry=found)
+            except MojoError as error:
+                batch.errors[symbol] = error
+        else:
+            misses.append(symbol)
+    if misses:
+        pinned = clock.now() if clock._pinned is not None else None
+
+        def one(symbol: str) -> tuple[str, Cached[dict[str, Any]] | MojoError]:
+            try:
+                if pinned is not None:
+                    clock.pin(pinned)  # worker threads see the caller's pinned clock
+                found = entries.get(cache.stock_cache_key(symbol))
+                return symbol, get_stock_data(symbol, deadline=deadline, entry=found)
+            except MojoError as error:
+                return symbol, error
+            finally:
+                close_old_connections()
+
+        workers = max(1, min(concurrency or settings.MARKETDATA_FETCH_CONCURRENCY, len(misses)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stockdata") as pool:
+            for symbol, outcome in pool.map(one, misses):
+                if isinstance(outcome, MojoError):
+                    batch.errors[symbol] = outcome
+                else:
+                    batch.results[symbol] = outcome
+    return batch
+
+
+# --- Options chain ----------------------------------------------------------------------------------
+def _chain_windows(today: date) -> list[dict[str, Any]]:
+    return [
+        {
+            "from": (today + timedelta(days=SHORT_WINDOW_DAYS[0])).isoformat(),
+            "to": (today + timedelta(days=SHORT_WINDOW_DAYS[1])).isoformat(),
+            "min_dte": SHORT_WINDOW_DAYS[0],
+            "max_dte": SHORT_WINDOW_DAYS[1],
+            "contract_type": None,
+        },
+        {
+            "from": (today + timedelta(days=LONG_WINDOW_DAYS[0])).isoformat(),
+            "to": (today + timedelta(days=LONG_WINDOW_DAYS[1])).isoformat(),
+            "min_dte": LONG_WINDOW_DAYS[0],
+            "max_dte": LONG_WINDOW_DAYS[1],
+            "contract_type": "call",
+        },
+    ]
+
+
+def _chain_payload(
+    symbol: str, contracts: Sequence[OptionSnapshot], *, spot: float | None, today: date
+) -> dict[str, Any]:
+    analysed = (
+        [
+            option_analytics.analyze_contract(c, spot=spot, today=today, rate=settings.RISK_FREE_RATE)
+            for c in contracts
+        ]
+        if spot
+        else []
+    )
+    atm = option_analytics.atm_iv(analysed, spot=spot) if spot else None
+    counts: dict[str, int] = {}
+    if spot and analysed:
+        signals = strategies.generate_signals(
+            analysed,
+            spot=spot,
+            today=today,
+            earnings_date=None,
+            earnings_known=False,
+            include_earnings=True,
+            shares_held=0,
+            thresholds=settings.STRATEGY_THRESHOLDS,
+        )
+        counts = strategies.signal_counts(signals)
+    return {
+        "symbol": symbol,
+        "spot": spot,
+        "as_of_date": today.isoformat(),
+        "windows": _chain_windows(today),
+        "atm_iv": atm,
+        "signal_counts": counts,
+        "contracts": [c.to_payload() for c in contracts],
+    }
+
+
+def get_options_chain(
+    ticker: str, *, force_refresh: bool = False, deadline: Deadline | None = None
+) -> Cached[dict[str, Any]]:
+    """The spec's two filtered chain fetches, combined; cached only when both succeed."""
+    symbol = normalize_symbol(ticker)
+    now = clock.now()
+    today = market_hours.market_date(now)
+
+    def fetch() -> dict[str, Any]:
+        client = get_massive_client()
+        short_window, long_window = _chain_windows(today)
+        # A failure of either call raises before anything is stored: never half a chain.
+        contracts = client.get_options_chain_snapshot(
+            symbol,
+            date.fromisoformat(short_window["from"]),
+            date.fromisoformat(short_window["to"]),
+            deadline=deadline,
+        ) + client.get_options_chain_snapshot(
+            symbol,
+            date.fromisoformat(long_window["from"]),
+            date.fromisoformat(long_window["to"]),
+            contract_type="call",
+            deadline=deadline,
+        )
+        spot = next((c.underlying_price for c in contracts if c.underlying_price), None)
+        if spot is None and contracts:
+            spot = get_stock_data(symbol, deadline=deadline).value["price"]
+        payload = _chain_payload(symbol, contracts, spot=spot, today=today)
+        if payload["atm_iv"]:
+            record_iv_snapshot(symbol, atm_iv=payload["atm_iv"], now=now)
+        return payload
+
+    return cache.get_or_fetch(
+        key=cache.options_cache_key(symbol),
+        dataset=cache.OPTIONS,
+        fetch=fetch,
+        fresh_ttl=_long_ttl,
+        force=force_refresh,
+        deadline=deadline,
+    )
+
+
+def chain_contracts(payload: Mapping[str, Any]) -> list[OptionSnapshot]:
+    """The typed contracts of a cached chain payload."""
+    return [OptionSnapshot.from_payload(item) for item in payload["contracts"]]
+
+
+def analyse_chain(payload: Mapping[str, Any], *, today: date) -> list[dict[str, Any]]:
+    """Per-contract analytics (DTE, mid, spread, moneyness, filled-in greeks) of a chain."""
+    spot = payload.get("spot")
+    if not spot:
+        return []
+    return [
+        option_analytics.analyze_contract(c, spot=spot, today=today, rate=settings.RISK_FREE_RATE)
+        for c in chain_contracts(payload)
+    ]
+
+
+# --- IV history ---------------------------------------------------------------------------------------
+def record_iv_snapshot(symbol: str, *, atm_iv: float, now: datetime) -> IVSnapshot:
+    """Upsert today's ATM IV for the latest completed session (a Saturday run writes Friday)."""
+    session = market_hours.latest_completed_session(now)
+    snapshot, _ = IVSnapshot.objects.update_or_create(
+        ticker=symbol, session_date=session, defaults={"atm_iv": atm_iv, "is_demo": False}
+    )
+    return snapshot
+
+
+def iv_context(symbol: str, *, current: float | None) -> option_analytics.IVStats:
+    """IV rank and percentile of `current` against the last 252 stored sessions."""
+    history = list(
+        IVSnapshot.objects.filter(ticker=symbol)
+        .order_by("-session_date")
+        .values_list("atm_iv", flat=True)[:IV_HISTORY_SESSIONS]
+    )
+    return option_analytics.iv_stats(history, current)
+
+
+# --- Option prices ------------------------------------------------------------------------------------
+def get_option_price(
+    underlying: str,
+    option_ticker: str,
+    *,
+    force_refresh: bool = False,
+    deadline: Deadline | None = None,
+) -> Cached[dict[str, Any]]:
+    """One contract's snapshot with its price by the spec's priority (mid, bid, ask, close)."""
+    symbol = normalize_symbol(underlying)
+    parsed = occ.parse(option_ticker)
+    if not occ.root_belongs_to(parsed.root, symbol):
+        raise occ_mismatch(option_ticker, symbol)
+    canonical = occ.build(parsed.root, parsed.expiration, parsed.contract_type, parsed.strike)
+
+    def fetch() -> dict[str, Any]:
+        snapshot = get_massive_client().get_option_contract_snapshot(symbol, canonical, deadline=deadline)
+        return snapshot.to_payload()
+
+    cached = cache.get_or_fetch(
+        key=cache.option_price_cache_key(canonical),
+        dataset=cache.OPTION_PRICE,
+        fetch=fetch,
+        fresh_ttl=market_hours.quote_ttl,
+        force=force_refresh,
+        deadline=deadline,
+        remember_unknown=True,
+    )
+    contract = OptionSnapshot.from_payload(cached.value)
+    price, source = option_analytics.option_price(contract.bid, contract.ask, contract.day_close)
+    value = {**cached.value, "price": price, "price_source": source}
+    return Cached(value, cached.as_of, cached.cached, cached.stale)
+
+
+def occ_mismatch(option_ticker: str, symbol: str) -> MojoError:
+    """The error for an option ticker whose root is another symbol's."""
+    from marketdata.exceptions import InvalidOptionTicker
+
+    return InvalidOptionTicker(
+        f"{option_ticker} is not an option on {symbol}.",
+        details={"option_ticker": option_ticker[:32], "symbol": symbol},
+    )
+
+
+def underlying_of(option_ticker: str) -> str:
+    """The stock symbol an option ticker's root belongs to (root without its adjustment digit)."""
+    root = occ.parse(option_ticker).root
+    base = root[:-1] if root[-1].isdigit() else root
+    return normalize_symbol(base)
+
+
+# --- Earnings -----------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class EarningsInfo:
+    """Next earnings date picked at read time; status "unknown" when FMP can't tell."""
+
+    symbol: str
+    next_date: date | None
+    days_to_earnings: int | None
+    upcoming: list[date]
+    status: str  # "scheduled" | "none" | "unknown"
+    as_of: datetime | None
+    cached: bool
+    stale: bool
+
+
+def get_earnings(
+    ticker: str,
+    *,
+    force_refresh: bool = False,
+    deadline: Deadline | None = None,
+    entry: cache.Entry | None = cache._UNSET,
+) -> EarningsInfo:
+    """Upcoming earnings dates (cached as a list; the next one is chosen at read time)."""
+    symbol = normalize_symbol(ticker)
+    today = clock.market_today()
+
+    def fetch() -> list[str]:
+        return [d.isoformat() for d in get_fmp_client().upcoming_earnings(symbol, today, deadline=deadline)]
+
+    try:
+        cached = cache.get_or_fetch(
+            key=cache.earnings_cache_key(symbol),
+            dataset=cache.EARNINGS,
+            fetch=fetch,
+            fresh_ttl=_long_ttl,
+            force=force_refresh,
+            deadline=deadline,
+            entry=entry,
+        )
+    except (EarningsUnavailable, ProviderError) as error:
+        logger.info("earnings unknown for %s: %s", symbol, getattr(error, "code", error))
+        return EarningsInfo(symbol, None, None, [], "unknown", None, cached=False, stale=False)
+    upcoming = sorted(d for d in (date.fromisoformat(s) for s in cached.value) if d >= today)
+    next_date = upcoming[0] if upcoming else None
+    return EarningsInfo(
+        symbol=symbol,
+        next_date=next_date,
+        days_to_earnings=(next_date - today).days if next_date else None,
+        upcoming=upcoming,
+        status="scheduled" if next_date else "none",
+        as_of=cached.as_of,
+        cached=cached.cached,
+        stale=cached.stale,
+    )
+
+
+# --- Validation, invalidation, refresh bookkeeping -----------------------------------------------------
+def validate_ticker(ticker: str, *, deadline: Deadline | None = None) -> bool:
+    """Ask the provider whether a well-formed symbol exists (7 days of bars); raises if it can't tell."""
+    symbol = normalize_symbol(ticker)
+    return get_massive_client().validate_ticker(symbol, today=clock.market_today(), deadline=deadline)
+
+
+def invalidate_symbol(ticker: str) -> int:
+    """Delete every key of a symbol — stock, options, earnings and its option prices; return the count."""
+    symbol = normalize_symbol(ticker)
+    root = option_root(symbol)
+    price_keys = []
+    prefix_len = len(cache.option_price_cache_key(""))
+    for key in cache.keys_matching(cache.option_price_key_pattern(root)):
+        try:
+            parsed = occ.parse(key[prefix_len:])
+        except MojoError:
+            continue
+        # The glob is coarse (A's pattern also matches A1…); the root rule decides.
+        if occ.root_belongs_to(parsed.root, symbol):
+            price_keys.append(key)
+    keys = [
+        cache.stock_cache_key(symbol),
+        cache.options_cache_key(symbol),
+        cache.earnings_cache_key(symbol),
+        *price_keys,
+    ]
+    return cache.delete_keys(keys)
+
+
+def invalidate_all() -> int:
+    """Delete every market-data key; return the count."""
+    keys = cache.keys_matching(f"{cache.KEY_PREFIX}*")
+    return cache.delete_keys([*keys, cache.last_refresh_key()])
+
+
+def record_last_refresh(at: datetime | None = None) -> str:
+    """Write `finance:last_refresh` (ISO UTC) and return it."""
+    stamp = (at or clock.now()).isoformat()
+    cache.set_value(cache.last_refresh_key(), stamp)
+    return stamp
+
+
+def last_refresh() -> str | None:
+    """The time of the last refresh run (ISO UTC), if known."""
+    value = cache.get_value(cache.last_refresh_key())
+    return value if isinstance(value, str) else None
+
+
+# --- What the API shows -----------------------------------------------------------------------------------
+def meta_of(cached: Cached[Any]) -> dict[str, Any]:
+    """The `meta` block every market-data response carries."""
+    return {"as_of": cached.as_of.isoformat(), "cached": cached.cached, "stale": cached.stale}
+
+
+def _earnings_fields(earnings: EarningsInfo) -> dict[str, Any]:
+    return {
+        "earnings_date": earnings.next_date.isoformat() if earnings.next_date else None,
+        "days_to_earnings": earnings.days_to_earnings,
+        "earnings_status": earnings.status,
+    }
+
+
+def stock_overview(
+    ticker: str, *, force_refresh: bool = False, deadline: Deadline | None = None
+) -> dict[str, Any]:
+    """Price, change, indicators and next earnings of a symbol (one cache round trip when warm)."""
+    symbol = normalize_symbol(ticker)
+    stock_key, earnings_key = cache.stock_cache_key(symbol), cache.earnings_cache_key(symbol)
+    entries = cache.read_many([stock_key, earnings_key])
+    stock = get_stock_data(
+        symbol, force_refresh=force_refresh, deadline=deadline, entry=entries.get(stock_key)
+    )
+    earnings = get_earnings(
+        symbol, force_refresh=force_refresh, deadline=deadline, entry=entries.get(earnings_key)
+    )
+    payload = stock.value
+    return {
+        "symbol": symbol,
+        "price": payload["price"],
+        "change": payload["change"],
+        "change_percent": payload["change_percent"],
+        **payload["indicators"],
+        **_earnings_fields(earnings),
+        "meta": meta_of(stock),
+    }
+
+
+def stock_bar_history(
+    ticker: str, *, days: int | None = None, force_refresh: bool = False, deadline: Deadline | None = None
+) -> dict[str, Any]:
+    """The daily bars the indicators were computed from (for charts)."""
+    stock = get_stock_data(ticker, force_refresh=force_refresh, deadline=deadline)
+    bars = stock_bars(stock.value, days=days)
+    return {
+        "symbol": stock.value["symbol"],
+        "bars": [
+            {
+                "date": bar.session.isoformat(),
+                "open": bar.open,
+                "high": bar.high,
+                "low": bar.low,
+                "close": bar.close,
+                "volume": bar.volume,
+                "vwap": bar.vwap,
+            }
+            for bar in bars
+        ],
+        "meta": meta_of(stock),
+    }
+
+
+def earnings_overview(
+    ticker: str, *, force_refresh: bool = False, deadline: Deadline | None = None
+) -> dict[str, Any]:
+    """Next earnings date, days to it and every upcoming date known."""
+    earnings = get_earnings(ticker, force_refresh=force_refresh, deadline=deadline)
+    as_of = earnings.as_of or clock.now()
+    return {
+        "symbol": earnings.symbol,
+        **_earnings_fields(earnings),
+        "upcoming": [d.isoformat() for d in earnings.upcoming],
+        "meta": {"as_of": as_of.isoformat(), "cached": earnings.cached, "stale": earnings.stale},
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class ChainFilter:
+    """Filters of the options endpoint; deltas compare absolute values (0–1)."""
+
+    min_dte: int | None = None
+    max_dte: int | None = None
+    contract_type: str | None = None
+    min_delta: float | None = None
+    max_delta: float | None = None
+
+    def accepts(self, contract: Mapping[str, Any]) -> bool:
+        """True when an analysed contract passes every given filter."""
+        dte = contract["dte"]
+        if self.min_dte is not None and dte < self.min_dte:
+            return False
+        if self.max_dte is not None and dte > self.max_dte:
+            return False
+        if self.contract_type and contract["contract_type"] != self.contract_type:
+            return False
+        if self.min_delta is not None or self.max_delta is not None:
+            delta = contract.get("delta")
+            if delta is None:
+                return False
+            if self.min_delta is not None and abs(delta) < self.min_delta:
+                return False
+            if self.max_delta is not None and abs(delta) > self.max_delta:
+                return False
+        return True
+
+
+_RESULT_FIELDS = (
+    "option_ticker",
+    "contract_type",
+    "strike",
+    "expiration",
+    "dte",
+    "bid",
+    "ask",
+    "mid",
+    "price",
+    "price_source",
+    "spread_pct",
+    "delta",
+    "gamma",
+    "theta",
+    "vega",
+    "greeks_source",
+    "iv",
+    "open_interest",
+    "volume",
+)
+
+
+def options_overview(
+    ticker: str,
+    *,
+    filters: ChainFilter,
+    force_refresh: bool = False,
+    deadline: Deadline | None = None,
+) -> dict[str, Any]:
+    """The analysed chain with ATM IV, IV rank/percentile, DTE buckets and filtered contracts."""
+    chain = get_options_chain(ticker, force_refresh=force_refresh, deadline=deadline)
+    payload = chain.value
+    analysed = analyse_chain(payload, today=clock.market_today())
+    stats = iv_context(payload["symbol"], current=payload["atm_iv"])
+    return {
+        "symbol": payload["symbol"],
+        "spot": payload["spot"],
+        "atm_iv": payload["atm_iv"],
+        "iv_rank": stats.iv_rank,
+        "iv_percentile": stats.iv_percentile,
+        "iv_history_days": stats.observations,
+        "iv_rank_reason": stats.reason,
+        "buckets": option_analytics.dte_buckets(analysed),
+        "windows": payload["windows"],
+        "results": [{k: c.get(k) for k in _RESULT_FIELDS} for c in analysed if filters.accepts(c)],
+        "meta": meta_of(chain),
+    }
+
+
+def signals_overview(
+    ticker: str,
+    *,
+    shares_held: float,
+    strategy_names: Sequence[str],
+    include_earnings: bool,
+    force_refresh: bool = False,
+    deadline: Deadline | None = None,
+) -> dict[str, Any]:
+    """Ranked CSP / covered call / LEAPS / PMCC candidates that respect earnings."""
+    chain = get_options_chain(ticker, force_refresh=force_refresh, deadline=deadline)
+    payload = chain.value
+    today = clock.market_today()
+    earnings = get_earnings(payload["symbol"], deadline=deadline)
+    stats = iv_context(payload["symbol"], current=payload["atm_iv"])
+    analysed = analyse_chain(payload, today=today)
+    signals = (
+        strategies.generate_signals(
+            analysed,
+            spot=payload["spot"],
+            today=today,
+            earnings_date=earnings.next_date,
+            earnings_known=earnings.status != "unknown",
+            include_earnings=include_earnings,
+            shares_held=shares_held,
+            thresholds=settings.STRATEGY_THRESHOLDS,
+            strategies=strategy_names,
+            iv_rank=stats.iv_rank,
+        )
+        if payload["spot"]
+        else {name: [] for name in strategy_names}
+    )
+    return {
+        "symbol": payload["symbol"],
+        "spot": payload["spot"],
+        "iv_rank": stats.iv_rank,
+        "atm_iv": payload["atm_iv"],
+        **_earnings_fields(earnings),
+        "strategies": {name: signals.get(name, []) for name in strategy_names},
+        "meta": meta_of(chain),
+    }
+
+
+def option_quote(
+    option_ticker: str, *, force_refresh: bool = False, deadline: Deadline | None = None
+) -> dict[str, Any]:
+    """One contract's live price, quote and greeks (computed when the provider sent none)."""
+    underlying = underlying_of(option_ticker)
+    quote = get_option_price(underlying, option_ticker, force_refresh=force_refresh, deadline=deadline)
+    contract = OptionSnapshot.from_payload(quote.value)
+    spot = contract.underlying_price
+    analysed = (
+        option_analytics.analyze_contract(
+            contract, spot=spot, today=clock.market_today(), rate=settings.RISK_FREE_RATE
+        )
+        if spot
+        else None
+    )
+    greeks = {k: (analysed or {}).get(k, getattr(contract, k)) for k in ("delta", "gamma", "theta", "vega")}
+    return {
+        "option_ticker": contract.option_ticker,
+        "underlying": underlying,
+        "price": quote.value["price"],
+        "price_source": quote.value["price_source"],
+        "bid": contract.bid,
+        "ask": contract.ask,
+        **greeks,
+        "greeks_source": (analysed or {}).get(
+            "greeks_source", "provider" if contract.delta is not None else None
+        ),
+        "iv": (analysed or {}).get("iv", contract.implied_volatility),
+        "dte": (contract.expiration - clock.market_today()).days,
+        "meta": meta_of(quote),
+    }
+
+
+# --- Refresh (cron) -----------------------------------------------------------------------------------------
+DATASETS = ("stock", "options", "earnings")
+
+
+@dataclass(slots=True)
+class SymbolRefresh:
+    """What one symbol's refresh did: per data set "fetched", "fresh", "stale" or an error code."""
+
+    symbol: str
+    datasets: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+    skipped: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed (stale counts as failed: the provider did not answer)."""
+        return self.error is None and all(v in ("fetched", "fresh") for v in self.datasets.values())
+
+
+def _outcome(cached: Cached[Any]) -> str:
+    if cached.stale:
+        return "stale"
+    return "fresh" if cached.cached else "fetched"
+
+
+def _refresh_lock(symbol: str) -> Any:
+    return cache._try_lock(f"refresh:{symbol}")
+
+
+def refresh_symbol(symbol: str, *, force: bool = False, only: Sequence[str] = DATASETS) -> SymbolRefresh:
+    """Refresh what is missing or past its fresh TTL (everything with `force`) for one symbol.
+
+    A per-symbol lock keeps copies started together on several hosts from repeating each
+    other's upstream work; the copy that finds the lock taken skips the symbol.
+    """
+    result = SymbolRefresh(symbol=symbol)
+    lock = _refresh_lock(symbol)
+    if lock is None:
+        result.skipped = True
+        return result
+    try:
+        if "stock" in only:
+            result.datasets["stock"] = _outcome(get_stock_data(symbol, force_refresh=force))
+        if "options" in only:
+            chain = get_options_chain(symbol, force_refresh=force)
+            result.datasets["options"] = _outcome(chain)
+            if chain.value.get("atm_iv") and not chain.stale:
+                record_iv_snapshot(symbol, atm_iv=chain.value["atm_iv"], now=clock.now())
+        if "earnings" in only:
+            earnings = get_earnings(symbol, force_refresh=force)
+            if earnings.status == "unknown":
+                # No FMP key is a configuration choice; a configured FMP that fails is a failure.
+                result.datasets["earnings"] = "provider_unavailable" if settings.FMP_API_KEY else "fresh"
+            else:
+                result.datasets["earnings"] = (
+                    "stale" if earnings.stale else ("fresh" if earnings.cached else "fetched")
+                )
+    except MojoError as error:
+        result.error = error.code
+    finally:
+        lock.release()
+    return result
+
+
+def refresh_option_price(underlying: str, option_ticker: str, *, force: bool = False) -> SymbolRefresh:
+    """Refresh one open position's contract price."""
+    result = SymbolRefresh(symbol=option_ticker)
+    try:
+        result.datasets["option_price"] = _outcome(
+            get_option_price(underlying, option_ticker, force_refresh=force)
+        )
+    except MojoError as error:
+        result.error = error.code
+    return result
+
+
+@dataclass(slots=True)
+class RefreshReport:
+    """A refresh run: per-symbol results, upstream calls made and time taken."""
+
+    results: list[SymbolRefresh]
+    upstream_calls: int
+    elapsed: float
+    last_refresh: str
+
+    @property
+    def failed(self) -> list[SymbolRefresh]:
+        """Symbols (or contracts) whose refresh failed."""
+        return [r for r in self.results if not r.ok and not r.skipped]
+
+
+def _upstream_calls_so_far() -> int:
+    from marketdata.metrics import UPSTREAM_CALLS
+
+    return int(
+        sum(
+            sample.value
+            for metric in UPSTREAM_CALLS.collect()
+            for sample in metric.samples
+            if sample.name.endswith("_total")
+        )
+    )
+
+
+def refresh_market_data(
+    *,
+    tickers: Sequence[str] | None = None,
+    force: bool = False,
+    only: Sequence[str] = DATASETS,
+    concurrency: int = 4,
+    on_result: Any = None,
+) -> RefreshReport:
+    """Refresh the union of all watchlists (or `tickers`) and open positions' option prices.
+
+    Writes today's IV snapshot per symbol and `finance:last_refresh`. `on_result` is called
+    with each SymbolRefresh as it completes (progress display).
+    """
+    from watchlist.selectors import open_option_contracts, watched_symbols
+
+    started = time.monotonic()
+    calls_before = _upstream_calls_so_far()
+    symbols = [normalize_symbol(t) for t in tickers] if tickers else watched_symbols()
+    contracts = [(u, o) for u, o in open_option_contracts() if not tickers or u in symbols]
+    pinned = clock._pinned
+
+    def run(job: Any) -> SymbolRefresh:
+        try:
+            if pinned is not None:
+                clock.pin(pinned)
+            if isinstance(job, str):
+                return refresh_symbol(job, force=force, only=only)
+            return refresh_option_price(*job, force=force)
+        finally:
+            close_old_connections()
+
+    jobs: list[Any] = list(dict.fromkeys(symbols))
+    if "option_price" in only or set(only) == set(DATASETS):
+        jobs += contracts
+    results: list[SymbolRefresh] = []
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="refresh") as pool:
+        for outcome in pool.map(run, jobs):
+            results.append(outcome)
+            if on_result is not None:
+                on_result(outcome)
+    stamp = record_last_refresh()
+    return RefreshReport(
+        results=results,
+        upstream_calls=_upstream_calls_so_far() - calls_before,
+        elapsed=time.monotonic() - started,
+        last_refresh=stamp,
+    )
+
+
+def seed_demo_iv_history(
+    symbols: Iterable[str], *, now: datetime, sessions: int = IV_HISTORY_SESSIONS
+) -> int:
+    """Store a year of ATM IV per symbol from the sandbox's own IV model, labelled demo data.
+
+    Only for the offline demo: IV rank needs a year of observations that a fresh install lacks.
+    """
+    from marketdata.sandbox import data as sandbox_data
+
+    last = market_hours.latest_completed_session(now)
+    days = market_hours.sessions_between(last - timedelta(days=int(sessions * 1.6)), last)[-sessions:]
+    rows = [
+        IVSnapshot(ticker=symbol, session_date=day, atm_iv=sandbox_data.atm_iv_on(symbol, day), is_demo=True)
+        for symbol in (normalize_symbol(s) for s in symbols)
+        if symbol in sandbox_data.UNIVERSE
+        for day in days
+    ]
+    IVSnapshot.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["ticker", "session_date"],
+        update_fields=["atm_iv", "is_demo"],
+    )
+    return len(rows)
