@@ -27,23 +27,35 @@ class DailyBar:
     vwap: float | None = None
     transactions: int | None = None
 
-    def to_payload(self) -> list[Any]:
-        """Return a compact positional row for the cache."""
-        return [
-            self.session.isoformat(),
-            self.open,
-            self.high,
-            self.low,
-            self.close,
-            self.volume,
-            self.vwap,
-            self.transactions,
-        ]
 
-    @classmethod
-    def from_payload(cls, row: list[Any]) -> DailyBar:
-        """Rebuild a bar from `to_payload`'s row."""
-        return cls(date.fromisoformat(row[0]), row[1], row[2], row[3], row[4], row[5], row[6], row[7])
+
+BAR_COLUMNS = ("d", "o", "h", "l", "c", "v", "vw", "n")
+
+
+def bars_to_columns(bars: list[DailyBar]) -> dict[str, list[Any]]:
+    """Store bars column-wise: a few long lists instead of one small list per bar.
+
+    Decoding many cached entries at once (a dashboard) then allocates a handful of
+    containers per symbol rather than hundreds, which keeps the garbage collector quiet.
+    """
+    return {
+        "d": [bar.session.isoformat() for bar in bars],
+        "o": [bar.open for bar in bars],
+        "h": [bar.high for bar in bars],
+        "l": [bar.low for bar in bars],
+        "c": [bar.close for bar in bars],
+        "v": [bar.volume for bar in bars],
+        "vw": [bar.vwap for bar in bars],
+        "n": [bar.transactions for bar in bars],
+    }
+
+
+def bars_from_columns(columns: dict[str, list[Any]]) -> list[DailyBar]:
+    """Rebuild bars from `bars_to_columns`."""
+    return [
+        DailyBar(date.fromisoformat(d), o, h, low, c, v, vw, n)
+        for d, o, h, low, c, v, vw, n in zip(*(columns[k] for k in BAR_COLUMNS), strict=True)
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ computed once, when data is fetched, so a cached read never computes them again.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,7 +24,7 @@ from marketdata import cache, clock, indicators, market_hours, occ, option_analy
 from marketdata.cache import Cached
 from marketdata.clients import get_fmp_client, get_massive_client
 from marketdata.clients.deadline import Deadline
-from marketdata.domain import DailyBar, OptionSnapshot
+from marketdata.domain import DailyBar, OptionSnapshot, bars_from_columns, bars_to_columns
 from marketdata.exceptions import (
     EarningsUnavailable,
     MojoError,
@@ -62,7 +63,7 @@ def _stock_payload(symbol: str, bars: Sequence[DailyBar]) -> dict[str, Any]:
         "bars_from": bars[0].session.isoformat(),
         "bars_to": latest.session.isoformat(),
         "indicators": indicators.compute_indicators(bars),
-        "bars": [bar.to_payload() for bar in bars],
+        "bars": bars_to_columns(list(bars)),
     }
 
 
@@ -99,7 +100,7 @@ def get_stock_data(
 
 def stock_bars(payload: Mapping[str, Any], *, days: int | None = None) -> list[DailyBar]:
     """The bars a stock payload was computed from, optionally only the last `days` calendar days."""
-    bars = [DailyBar.from_payload(row) for row in payload["bars"]]
+    bars = bars_from_columns(payload["bars"])
     if days is not None and bars:
         start = bars[-1].session - timedelta(days=days)
         bars = [bar for bar in bars if bar.session > start]
@@ -296,6 +297,26 @@ def iv_context(symbol: str, *, current: float | None) -> option_analytics.IVStat
     return option_analytics.iv_stats(history, current)
 
 
+def iv_ranks(current_ivs: Mapping[str, float | None]) -> dict[str, float | None]:
+    """IV rank per symbol against its stored history, in one query for all symbols."""
+    if not current_ivs:
+        return {}
+    histories: dict[str, list[float]] = {symbol: [] for symbol in current_ivs}
+    since = clock.market_today() - timedelta(days=400)  # 252 sessions fit in ~366 calendar days
+    rows = (
+        IVSnapshot.objects.filter(ticker__in=list(current_ivs), session_date__gte=since)
+        .order_by("ticker", "-session_date")
+        .values_list("ticker", "atm_iv")
+    )
+    for symbol, atm_iv in rows:
+        if len(histories[symbol]) < IV_HISTORY_SESSIONS:
+            histories[symbol].append(atm_iv)
+    return {
+        symbol: option_analytics.iv_stats(histories[symbol], current).iv_rank
+        for symbol, current in current_ivs.items()
+    }
+
+
 # --- Option prices ------------------------------------------------------------------------------------
 def get_option_price(
     underlying: str,
@@ -389,6 +410,11 @@ def get_earnings(
     except (EarningsUnavailable, ProviderError) as error:
         logger.info("earnings unknown for %s: %s", symbol, getattr(error, "code", error))
         return EarningsInfo(symbol, None, None, [], "unknown", None, cached=False, stale=False)
+    return _earnings_info(symbol, cached, today=today)
+
+
+def _earnings_info(symbol: str, cached: Cached[Any], *, today: date) -> EarningsInfo:
+    """Pick the next report date at read time from the cached list of upcoming dates."""
     upcoming = sorted(d for d in (date.fromisoformat(s) for s in cached.value) if d >= today)
     next_date = upcoming[0] if upcoming else None
     return EarningsInfo(
@@ -862,3 +888,165 @@ def seed_demo_iv_history(
         update_fields=["atm_iv", "is_demo"],
     )
     return len(rows)
+
+
+# --- Batch reads for pages that must not wait on the provider (admin, dashboard) -------------------------
+SUMMARY_FIELDS = ("sma_20", "sma_50", "sma_200", "rsi_14", "hv_20", "high_52w", "low_52w")
+
+
+@dataclass(frozen=True, slots=True)
+class MarketSnapshot:
+    """What the cache holds for a set of symbols and contracts, read in one round trip."""
+
+    stocks: dict[str, Cached[dict[str, Any]]]
+    earnings: dict[str, EarningsInfo]
+    chains: dict[str, dict[str, Any]]
+    option_prices: dict[str, Cached[dict[str, Any]]]
+    errors: dict[str, MojoError]
+
+
+def market_snapshot(
+    *,
+    symbols: Iterable[str],
+    option_contracts: Iterable[tuple[str, str]] = (),
+    fetch_missing: bool = False,
+    deadline: Deadline | None = None,
+    concurrency: int | None = None,
+) -> MarketSnapshot:
+    """Stock data, earnings, chain summaries and option prices in one cache round trip.
+
+    With `fetch_missing`, stock data and option prices that are missing or past their
+    fresh TTL are fetched with bounded concurrency (chains never: they are cron's job);
+    per-item errors are returned, never raised. Without it, only the cache is read.
+    """
+    normalized = list(dict.fromkeys(normalize_symbol(s) for s in symbols))
+    contracts = list(dict.fromkeys((normalize_symbol(u), o) for u, o in option_contracts))
+    keys = [
+        *(cache.stock_cache_key(s) for s in normalized),
+        *(cache.earnings_cache_key(s) for s in normalized),
+        *(cache.options_cache_key(s) for s in normalized),
+        *(cache.option_price_cache_key(o) for _, o in contracts),
+    ]
+    entries = cache.read_many(keys)
+    now = clock.now()
+    snapshot = MarketSnapshot({}, {}, {}, {}, {})
+    jobs: list[tuple[str, Any]] = []
+    for symbol in normalized:
+        stock_entry = entries.get(cache.stock_cache_key(symbol))
+        if (
+            stock_entry is not None
+            and not stock_entry.missing
+            and (stock_entry.is_fresh(now) or not fetch_missing)
+        ):
+            snapshot.stocks[symbol] = Cached(
+                stock_entry.value, stock_entry.as_of, cached=True, stale=not stock_entry.is_fresh(now)
+            )
+        elif fetch_missing:
+            jobs.append(("stock", symbol))
+        earnings_entry = entries.get(cache.earnings_cache_key(symbol))
+        if earnings_entry is not None and (earnings_entry.is_fresh(now) or not fetch_missing):
+            snapshot.earnings[symbol] = _earnings_info(
+                symbol,
+                Cached(
+                    earnings_entry.value,
+                    earnings_entry.as_of,
+                    cached=True,
+                    stale=not earnings_entry.is_fresh(now),
+                ),
+                today=market_hours.market_date(now),
+            )
+        elif fetch_missing:
+            jobs.append(("earnings", symbol))
+        chain_entry = entries.get(cache.options_cache_key(symbol))
+        if chain_entry is not None and not chain_entry.missing:
+            snapshot.chains[symbol] = {
+                "atm_iv": chain_entry.value.get("atm_iv"),
+                "signal_counts": chain_entry.value.get("signal_counts", {}),
+                "spot": chain_entry.value.get("spot"),
+            }
+    for underlying, option_ticker in contracts:
+        price_entry = entries.get(cache.option_price_cache_key(option_ticker))
+        if (
+            price_entry is not None
+            and not price_entry.missing
+            and (price_entry.is_fresh(now) or not fetch_missing)
+        ):
+            snapshot.option_prices[option_ticker] = _priced(
+                Cached(price_entry.value, price_entry.as_of, cached=True, stale=not price_entry.is_fresh(now))
+            )
+        elif fetch_missing:
+            jobs.append(("option_price", (underlying, option_ticker)))
+    if fetch_missing and jobs:
+        _fetch_snapshot_misses(snapshot, jobs, entries, deadline=deadline, concurrency=concurrency)
+    return snapshot
+
+
+def _priced(quote: Cached[dict[str, Any]]) -> Cached[dict[str, Any]]:
+    contract = OptionSnapshot.from_payload(quote.value)
+    price, source = option_analytics.option_price(contract.bid, contract.ask, contract.day_close)
+    return Cached(
+        {**quote.value, "price": price, "price_source": source}, quote.as_of, quote.cached, quote.stale
+    )
+
+
+def _fetch_snapshot_misses(
+    snapshot: MarketSnapshot,
+    jobs: list[tuple[str, Any]],
+    entries: Mapping[str, cache.Entry],
+    *,
+    deadline: Deadline | None,
+    concurrency: int | None,
+) -> None:
+    pinned = clock._pinned
+
+    def run(job: tuple[str, Any]) -> tuple[tuple[str, Any], Any]:
+        kind, target = job
+        try:
+            if pinned is not None:
+                clock.pin(pinned)
+            if kind == "stock":
+                found = entries.get(cache.stock_cache_key(target))
+                return job, get_stock_data(target, deadline=deadline, entry=found)
+            if kind == "earnings":
+                found = entries.get(cache.earnings_cache_key(target))
+                return job, get_earnings(target, deadline=deadline, entry=found)
+            return job, get_option_price(*target, deadline=deadline)
+        except MojoError as error:
+            return job, error
+        finally:
+            close_old_connections()
+
+    workers = max(1, min(concurrency or settings.MARKETDATA_FETCH_CONCURRENCY, len(jobs)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="snapshot") as pool:
+        for (kind, target), outcome in pool.map(run, jobs):
+            name = target if isinstance(target, str) else target[1]
+            if isinstance(outcome, MojoError):
+                snapshot.errors[name] = outcome
+            elif kind == "stock":
+                snapshot.stocks[name] = outcome
+            elif kind == "earnings":
+                snapshot.earnings[name] = outcome
+            else:
+                snapshot.option_prices[name] = outcome
+
+
+def stock_summary(symbol: str, snapshot: MarketSnapshot) -> dict[str, Any] | None:
+    """Price, change % and headline indicators of a symbol from a snapshot (None when absent)."""
+    stock = snapshot.stocks.get(symbol)
+    if stock is None:
+        return None
+    indicators_ = stock.value["indicators"]
+    return {
+        "price": stock.value["price"],
+        "change_percent": stock.value["change_percent"],
+        **{name: indicators_.get(name) for name in SUMMARY_FIELDS},
+        "meta": meta_of(stock),
+    }
+
+
+def close_on_or_before(stock_payload: Mapping[str, Any], day: date) -> float | None:
+    """The close of the last session on or before `day` among a stock payload's bars."""
+    columns = stock_payload["bars"]
+    iso = day.isoformat()
+    index = bisect.bisect_right(columns["d"], iso) - 1
+    return columns["c"][index] if index >= 0 else None

@@ -110,7 +110,7 @@ def test_schema_documents_position_filters_and_pagination(schema):
     page = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     assert ({"ticker", "strategy", "status", "page"} <= parameters, page) == (
         True,
-        "#/components/schemas/PaginatedPositionList",
+        "#/components/schemas/PaginatedPositionValuedList",
     )
 
 

@@ -41,6 +41,7 @@ _ERROR_DESCRIPTIONS = {
     401: "Not authenticated: send `Authorization: Token <key>` or log in.",
     404: "Not found (or not yours).",
     429: "Too many requests; retry after the Retry-After header's seconds.",
+    503: "The market-data provider could not be reached (new symbol to validate); see Retry-After.",
 }
 
 
@@ -163,3 +164,103 @@ class PositionSerializer(serializers.ModelSerializer[Position]):
             "entry_price": {"coerce_to_string": False},
             "exit_price": {"coerce_to_string": False},
         }
+
+
+def _money_field(help_text: str, places: int = 2) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=20,
+        decimal_places=places,
+        coerce_to_string=False,
+        read_only=True,
+        allow_null=True,
+        help_text=help_text,
+    )
+
+
+class PositionValuedSerializer(PositionSerializer):
+    """A position with its live valuation (`position.valuation`, set by the view)."""
+
+    current_price = _money_field("Per share; mid > bid > ask > close, else entry or intrinsic.", 4)
+    current_price.source = "valuation.current_price"
+    price_source = serializers.ChoiceField(
+        choices=("mid", "bid", "ask", "close", "entry", "expired"),
+        read_only=True,
+        allow_null=True,
+        source="valuation.price_source",
+    )
+    market_value = _money_field("current × quantity × multiplier (open positions).")
+    market_value.source = "valuation.market_value"
+    unrealised_pnl = _money_field("(current − entry) × quantity × multiplier.")
+    unrealised_pnl.source = "valuation.unrealised_pnl"
+    unrealised_pnl_pct = _money_field("Percent of the entry cost, sign-correct for shorts.")
+    unrealised_pnl_pct.source = "valuation.unrealised_pnl_pct"
+    realised_pnl = _money_field("(exit − entry) × quantity × multiplier (closed positions).")
+    realised_pnl.source = "valuation.realised_pnl"
+    dte = serializers.IntegerField(read_only=True, allow_null=True, source="valuation.dte")
+    position_delta = _money_field("delta × quantity × multiplier; stock: quantity.")
+    position_delta.source = "valuation.position_delta"
+
+    class Meta(PositionSerializer.Meta):
+        fields = (  # type: ignore[assignment]
+            *PositionSerializer.Meta.fields,
+            "current_price",
+            "price_source",
+            "market_value",
+            "unrealised_pnl",
+            "unrealised_pnl_pct",
+            "realised_pnl",
+            "dte",
+            "position_delta",
+        )
+        read_only_fields = fields  # type: ignore[assignment]
+
+
+class DashboardSummarySerializer(serializers.Serializer):
+    positions = serializers.IntegerField()
+    market_value = serializers.FloatField()
+    unrealised_pnl = serializers.FloatField()
+    realised_pnl = serializers.FloatField()
+    pnl_pct = serializers.FloatField(allow_null=True, help_text="Unrealised P&L, percent of open cost.")
+    net_delta = serializers.FloatField()
+
+
+class DashboardPositionsSerializer(serializers.Serializer):
+    total = DashboardSummarySerializer()
+    by_strategy = serializers.DictField(child=DashboardSummarySerializer())
+
+
+class DashboardRowErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class DashboardMetaSerializer(serializers.Serializer):
+    as_of = serializers.DateTimeField()
+    cached = serializers.BooleanField()
+    stale = serializers.BooleanField()
+
+
+class DashboardRowSerializer(serializers.Serializer):
+    symbol = serializers.CharField()
+    price = serializers.FloatField(allow_null=True)
+    change_percent = serializers.FloatField(allow_null=True)
+    sma_20 = serializers.FloatField(allow_null=True, required=False)
+    sma_50 = serializers.FloatField(allow_null=True, required=False)
+    sma_200 = serializers.FloatField(allow_null=True, required=False)
+    rsi_14 = serializers.FloatField(allow_null=True, required=False)
+    hv_20 = serializers.FloatField(allow_null=True, required=False)
+    high_52w = serializers.FloatField(allow_null=True, required=False)
+    low_52w = serializers.FloatField(allow_null=True, required=False)
+    iv_rank = serializers.FloatField(allow_null=True)
+    earnings_date = serializers.DateField(allow_null=True)
+    days_to_earnings = serializers.IntegerField(allow_null=True)
+    earnings_status = serializers.ChoiceField(choices=("scheduled", "none", "unknown"))
+    signal_counts = serializers.DictField(child=serializers.IntegerField(), allow_null=True)
+    meta = DashboardMetaSerializer(allow_null=True)
+    error = DashboardRowErrorSerializer(allow_null=True)
+
+
+class DashboardSerializer(serializers.Serializer):
+    watchlist = DashboardRowSerializer(many=True)
+    positions = DashboardPositionsSerializer()
+    as_of = serializers.DateTimeField()

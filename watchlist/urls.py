@@ -13,4 +13,5 @@ urlpatterns = [
     path("watchlist/<str:symbol>/", views.WatchlistItemView.as_view(), name="watchlist-item"),
     path("positions/", views.PositionListView.as_view(), name="positions"),
     path("positions/<int:pk>/", views.PositionDetailView.as_view(), name="position-detail"),
+    path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
 ]

@@ -17,13 +17,17 @@ from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from marketdata.clients.deadline import Deadline
 from watchlist import selectors, services
 from watchlist.models import Position, WatchlistItem
 from watchlist.serializers import (
+    DashboardSerializer,
     PositionFilterSerializer,
     PositionInputSerializer,
     PositionSerializer,
+    PositionValuedSerializer,
     TokenSerializer,
     WatchlistAddSerializer,
     WatchlistItemSerializer,
@@ -75,7 +79,7 @@ class WatchlistView(GenericAPIView[WatchlistItem]):
         responses={
             201: WatchlistItemSerializer,
             200: WatchlistItemSerializer,
-            **error_responses(400, 401, 429),
+            **error_responses(400, 401, 429, 503),
         },
     )
     def post(self, request: Request) -> Response:
@@ -113,19 +117,19 @@ class PositionListView(GenericAPIView[Position]):
         operation_id="positions_list",
         summary="The requesting user's positions, newest first",
         parameters=[PositionFilterSerializer],
-        responses={200: PositionSerializer(many=True), **error_responses(400, 401, 429)},
+        responses={200: PositionValuedSerializer(many=True), **error_responses(400, 401, 429, 503)},
     )
     def get(self, request: Request) -> Response:
         filters = PositionFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         page = self.paginate_queryset(selectors.positions_for(_owner(request), **filters.validated_data))
-        return self.get_paginated_response(PositionSerializer(page, many=True).data)
+        return self.get_paginated_response(PositionValuedSerializer(_valued(page or []), many=True).data)
 
     @extend_schema(
         operation_id="positions_open",
         summary="Open (record) a position",
         request=PositionInputSerializer,
-        responses={201: PositionSerializer, **error_responses(400, 401, 429)},
+        responses={201: PositionSerializer, **error_responses(400, 401, 429, 503)},
     )
     def post(self, request: Request) -> Response:
         serializer = PositionInputSerializer(data=request.data)
@@ -144,10 +148,10 @@ class PositionDetailView(GenericAPIView[Position]):
 
     @extend_schema(
         operation_id="positions_retrieve",
-        responses={200: PositionSerializer, **error_responses(401, 404, 429)},
+        responses={200: PositionValuedSerializer, **error_responses(401, 404, 429, 503)},
     )
     def get(self, request: Request, pk: int) -> Response:
-        return Response(PositionSerializer(self.get_object()).data)
+        return Response(PositionValuedSerializer(_valued([self.get_object()])[0]).data)
 
     @extend_schema(
         operation_id="positions_update",
@@ -170,3 +174,23 @@ class PositionDetailView(GenericAPIView[Position]):
     def delete(self, request: Request, pk: int) -> Response:
         services.position_delete(position=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _valued(positions: list[Position]) -> list[Position]:
+    """Attach live valuations (fetched within the request budget) for the serializer."""
+    valuations = selectors.position_valuations(positions, fetch_missing=True, deadline=Deadline.for_request())
+    for position in positions:
+        position.valuation = valuations[position.pk]  # type: ignore[attr-defined]
+    return positions
+
+
+@extend_schema(tags=["dashboard"])
+class DashboardView(APIView):
+    @extend_schema(
+        operation_id="dashboard",
+        summary="Watchlist rows with market data and signal counts, and a positions P&L summary",
+        description="Rows that fail carry their error; they never fail the page.",
+        responses={200: DashboardSerializer, **error_responses(401, 429)},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(selectors.dashboard_for(_owner(request), deadline=Deadline.for_request()))

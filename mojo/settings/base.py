@@ -151,6 +151,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "QuotePriceSourceEnum": ["mid", "bid", "ask", "close", "none"],
+        "PositionPriceSourceEnum": ["mid", "bid", "ask", "close", "entry", "expired"],
+    },
 }
 
 # --- Providers -----------------------------------------------------------------------------
