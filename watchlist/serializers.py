@@ -166,7 +166,8 @@ class PositionSerializer(serializers.ModelSerializer[Position]):
         }
 
 
-def _money_field(help_text: str, places: int = 2) -> serializers.DecimalField:
+def _money_field(field: str, help_text: str, places: int = 2) -> serializers.DecimalField:
+    """A read-only valuation figure rendered as a JSON number (kwargs survive DRF's field copies)."""
     return serializers.DecimalField(
         max_digits=20,
         decimal_places=places,
@@ -174,31 +175,30 @@ def _money_field(help_text: str, places: int = 2) -> serializers.DecimalField:
         read_only=True,
         allow_null=True,
         help_text=help_text,
+        source=f"valuation.{field}",
     )
 
 
 class PositionValuedSerializer(PositionSerializer):
     """A position with its live valuation (`position.valuation`, set by the view)."""
 
-    current_price = _money_field("Per share; mid > bid > ask > close, else entry or intrinsic.", 4)
-    current_price.source = "valuation.current_price"
+    current_price = _money_field(
+        "current_price", "Per share; mid > bid > ask > close, else entry or intrinsic.", 4
+    )
     price_source = serializers.ChoiceField(
         choices=("mid", "bid", "ask", "close", "entry", "expired"),
         read_only=True,
         allow_null=True,
         source="valuation.price_source",
     )
-    market_value = _money_field("current × quantity × multiplier (open positions).")
-    market_value.source = "valuation.market_value"
-    unrealised_pnl = _money_field("(current − entry) × quantity × multiplier.")
-    unrealised_pnl.source = "valuation.unrealised_pnl"
-    unrealised_pnl_pct = _money_field("Percent of the entry cost, sign-correct for shorts.")
-    unrealised_pnl_pct.source = "valuation.unrealised_pnl_pct"
-    realised_pnl = _money_field("(exit − entry) × quantity × multiplier (closed positions).")
-    realised_pnl.source = "valuation.realised_pnl"
+    market_value = _money_field("market_value", "current × quantity × multiplier (open positions).")
+    unrealised_pnl = _money_field("unrealised_pnl", "(current − entry) × quantity × multiplier.")
+    unrealised_pnl_pct = _money_field(
+        "unrealised_pnl_pct", "Percent of the entry cost, sign-correct for shorts."
+    )
+    realised_pnl = _money_field("realised_pnl", "(exit − entry) × quantity × multiplier (closed positions).")
     dte = serializers.IntegerField(read_only=True, allow_null=True, source="valuation.dte")
-    position_delta = _money_field("delta × quantity × multiplier; stock: quantity.")
-    position_delta.source = "valuation.position_delta"
+    position_delta = _money_field("position_delta", "delta × quantity × multiplier; stock: quantity.")
 
     class Meta(PositionSerializer.Meta):
         fields = (  # type: ignore[assignment]

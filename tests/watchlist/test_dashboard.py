@@ -1,0 +1,155 @@
+"""Dashboard and live position valuation through the API (sandbox prices, real Redis)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from rest_framework.test import APIClient
+
+from marketdata import cache, clock, occ, services
+from tests.factories import PositionFactory, TickerFactory, UserFactory, WatchlistItemFactory
+from watchlist.models import Position
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def user():
+    return UserFactory.create()
+
+
+@pytest.fixture
+def api(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def _contract(symbol: str, *, contract_type: str, with_quote: bool = True):
+    chain = services.get_options_chain(symbol).value
+    return next(
+        c
+        for c in services.chain_contracts(chain)
+        if c.contract_type == contract_type
+        and (bool(c.bid and c.ask) == with_quote)
+        and c.delta is not None
+        and (c.expiration - clock.market_today()).days > 20
+    )
+
+
+def test_stock_position_pnl_is_exact_to_the_cent(api, user) -> None:
+    ticker = TickerFactory.create(symbol="AAPL")
+    position = PositionFactory.create(
+        owner=user, ticker=ticker, instrument="stock", quantity=10, multiplier=1,
+        entry_price=Decimal("200.00"), strategy="stock", option_ticker=None,
+    )
+    price = Decimal(str(services.get_stock_data("AAPL").value["price"]))
+    body = api.get(f"/api/v1/positions/{position.pk}/").json()
+    assert body["price_source"] == "close"
+    assert Decimal(str(body["unrealised_pnl"])) == ((price - Decimal("200.00")) * 10).quantize(Decimal("0.01"))
+    assert Decimal(str(body["position_delta"])) == Decimal(10)
+
+
+def test_short_option_pnl_uses_the_live_mid(api, user) -> None:
+    contract = _contract("AAPL", contract_type="put")
+    position = PositionFactory.create(
+        owner=user, ticker=TickerFactory.create(symbol="AAPL"), instrument="option",
+        option_ticker=contract.option_ticker, quantity=-2, multiplier=100, entry_price=Decimal("5.00"),
+        strategy="csp",
+    )
+    body = api.get(f"/api/v1/positions/{position.pk}/").json()
+    mid = (Decimal(str(contract.bid)) + Decimal(str(contract.ask))) / 2
+    assert body["price_source"] == "mid"
+    assert Decimal(str(body["unrealised_pnl"])) == ((mid - Decimal("5.00")) * -200).quantize(Decimal("0.01"))
+    assert body["dte"] == (contract.expiration - clock.market_today()).days
+
+
+def test_option_without_any_price_is_valued_at_entry(api, user, sandbox) -> None:
+    ticker = TickerFactory.create(symbol="AAPL")
+    expiration = date(2026, 12, 18)
+    missing = occ.build("AAPL", expiration, "call", 1234.0)  # no such strike in the sandbox chain
+    position = PositionFactory.create(
+        owner=user, ticker=ticker, instrument="option", option_ticker=missing, quantity=1, multiplier=100,
+        entry_price=Decimal("1.50"), strategy="leaps",
+    )
+    body = api.get(f"/api/v1/positions/{position.pk}/").json()
+    assert (body["price_source"], body["unrealised_pnl"]) == ("entry", 0.0)
+
+
+def test_expired_option_is_valued_at_intrinsic_from_the_expiration_close(api, user) -> None:
+    ticker = TickerFactory.create(symbol="MSFT")
+    stock = services.get_stock_data("MSFT").value
+    expiration = date(2026, 11, 20)
+    close = services.close_on_or_before(stock, expiration)
+    strike = round(close) + 10.0  # an in-the-money put
+    position = PositionFactory.create(
+        owner=user, ticker=ticker, instrument="option", option_ticker=occ.build("MSFT", expiration, "put", strike),
+        quantity=1, multiplier=100, entry_price=Decimal("4.00"), strategy="other",
+    )
+    body = api.get(f"/api/v1/positions/{position.pk}/").json()
+    intrinsic = Decimal(str(strike)) - Decimal(str(close))
+    assert body["price_source"] == "expired"
+    assert Decimal(str(body["unrealised_pnl"])) == ((intrinsic - Decimal("4.00")) * 100).quantize(Decimal("0.01"))
+
+
+def test_closed_position_shows_realised_pnl(api, user) -> None:
+    position = PositionFactory.create(
+        owner=user, ticker=TickerFactory.create(symbol="AAPL"), instrument="stock", option_ticker=None,
+        quantity=5, multiplier=1, entry_price=Decimal("100.00"), exit_price=Decimal("112.34"),
+        closed_at=clock.now(), opened_at=clock.now(), strategy="stock",
+    )
+    body = api.get(f"/api/v1/positions/{position.pk}/").json()
+    assert body["realised_pnl"] == 61.70
+    assert body["unrealised_pnl"] is None
+
+
+def test_dashboard_rows_and_positions_summary(api, user, sandbox) -> None:
+    for symbol in ("AAPL", "MSFT"):
+        WatchlistItemFactory.create(owner=user, ticker=TickerFactory.create(symbol=symbol))
+    services.get_options_chain("AAPL")  # cron keeps chains warm; the dashboard never fetches them
+    PositionFactory.create(
+        owner=user, ticker=Position._meta.get_field("ticker").related_model.objects.get(symbol="AAPL"),
+        instrument="stock", option_ticker=None, quantity=100, multiplier=1, entry_price=Decimal("250"),
+        strategy="stock",
+    )
+    body = api.get("/api/v1/dashboard/").json()
+    rows = {row["symbol"]: row for row in body["watchlist"]}
+    assert set(rows) == {"AAPL", "MSFT"}
+    assert rows["AAPL"]["price"] == services.get_stock_data("AAPL").value["price"]
+    assert rows["AAPL"]["signal_counts"] is not None
+    assert rows["MSFT"]["signal_counts"] is None  # no chain cached: not fetched on request
+    total = body["positions"]["total"]
+    assert total["positions"] == 1 and total["net_delta"] == 100.0
+    assert body["positions"]["by_strategy"]["stock"]["market_value"] == total["market_value"]
+
+
+def test_dashboard_row_error_never_fails_the_page(api, user, sandbox) -> None:
+    WatchlistItemFactory.create(owner=user, ticker=TickerFactory.create(symbol="AAPL"))
+    WatchlistItemFactory.create(owner=user, ticker=TickerFactory.create(symbol="MSFT"))
+    sandbox.control.fault(path="/v2/aggs/ticker/MSFT/", kind="status", status=500, count=10)
+    response = api.get("/api/v1/dashboard/")
+    rows = {row["symbol"]: row for row in response.json()["watchlist"]}
+    assert response.status_code == 200
+    assert rows["AAPL"]["price"] is not None
+    assert rows["MSFT"]["error"]["code"] == "provider_unavailable"
+
+
+def test_cached_dashboard_reads_stock_entries_in_one_round_trip(api, user, sandbox, monkeypatch) -> None:
+    symbols = ("AAPL", "MSFT", "NVDA")
+    for symbol in symbols:
+        WatchlistItemFactory.create(owner=user, ticker=TickerFactory.create(symbol=symbol))
+    api.get("/api/v1/dashboard/")  # warms stock data and earnings
+    calls: list[int] = []
+    original = cache.read_many
+
+    def counting(keys):
+        calls.append(1)
+        return original(keys)
+
+    monkeypatch.setattr(cache, "read_many", counting)
+    before = sandbox.control.counters()["total"]
+    api.get("/api/v1/dashboard/")
+    assert len(calls) == 1
+    assert sandbox.control.counters()["total"] == before
