@@ -12,7 +12,7 @@ import bisect
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -220,9 +220,17 @@ def _chain_payload(
 
 
 def get_options_chain(
-    ticker: str, *, force_refresh: bool = False, deadline: Deadline | None = None
+    ticker: str,
+    *,
+    force_refresh: bool = False,
+    deadline: Deadline | None = None,
+    record_iv: bool = True,
 ) -> Cached[dict[str, Any]]:
-    """The spec's two filtered chain fetches, combined; cached only when both succeed."""
+    """The spec's two filtered chain fetches, combined; cached only when both succeed.
+
+    A fetched chain records the day's ATM IV (`record_iv`); worker threads of a refresh pass
+    False and leave that database write to the refresh's own thread.
+    """
     symbol = normalize_symbol(ticker)
     now = clock.now()
     today = market_hours.market_date(now)
@@ -246,12 +254,9 @@ def get_options_chain(
         spot = next((c.underlying_price for c in contracts if c.underlying_price), None)
         if spot is None and contracts:
             spot = get_stock_data(symbol, deadline=deadline).value["price"]
-        payload = _chain_payload(symbol, contracts, spot=spot, today=today)
-        if payload["atm_iv"]:
-            record_iv_snapshot(symbol, atm_iv=payload["atm_iv"], now=now)
-        return payload
+        return _chain_payload(symbol, contracts, spot=spot, today=today)
 
-    return cache.get_or_fetch(
+    chain = cache.get_or_fetch(
         key=cache.options_cache_key(symbol),
         dataset=cache.OPTIONS,
         fetch=fetch,
@@ -259,6 +264,9 @@ def get_options_chain(
         force=force_refresh,
         deadline=deadline,
     )
+    if record_iv and not chain.cached and chain.value.get("atm_iv"):
+        record_iv_snapshot(symbol, atm_iv=chain.value["atm_iv"], now=now)
+    return chain
 
 
 def chain_contracts(payload: Mapping[str, Any]) -> list[OptionSnapshot]:
@@ -723,6 +731,7 @@ class SymbolRefresh:
     datasets: dict[str, str] = field(default_factory=dict)
     error: str | None = None
     skipped: bool = False
+    atm_iv: float | None = None  # today's ATM IV, for the refresh to record
 
     @property
     def ok(self) -> bool:
@@ -755,10 +764,10 @@ def refresh_symbol(symbol: str, *, force: bool = False, only: Sequence[str] = DA
         if "stock" in only:
             result.datasets["stock"] = _outcome(get_stock_data(symbol, force_refresh=force))
         if "options" in only:
-            chain = get_options_chain(symbol, force_refresh=force)
+            chain = get_options_chain(symbol, force_refresh=force, record_iv=False)
             result.datasets["options"] = _outcome(chain)
-            if chain.value.get("atm_iv") and not chain.stale:
-                record_iv_snapshot(symbol, atm_iv=chain.value["atm_iv"], now=clock.now())
+            if not chain.stale:
+                result.atm_iv = chain.value.get("atm_iv")
         if "earnings" in only:
             earnings = get_earnings(symbol, force_refresh=force)
             if earnings.status == "unknown":
@@ -851,8 +860,12 @@ def refresh_market_data(
         jobs += contracts
     results: list[SymbolRefresh] = []
     with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="refresh") as pool:
-        for outcome in pool.map(run, jobs):
+        for future in as_completed([pool.submit(run, job) for job in jobs]):  # progress as each ends
+            outcome = future.result()
             results.append(outcome)
+            if outcome.atm_iv:
+                # Database writes stay on this thread (SQLite: one writer; tests: one connection).
+                record_iv_snapshot(outcome.symbol, atm_iv=outcome.atm_iv, now=clock.now())
             if on_result is not None:
                 on_result(outcome)
     stamp = record_last_refresh()

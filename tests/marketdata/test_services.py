@@ -176,9 +176,8 @@ def test_invalidate_symbol_leaves_other_symbols_alone(sandbox) -> None:
 def test_refresh_writes_last_refresh_and_iv_snapshot(sandbox) -> None:
     from marketdata.models import IVSnapshot
 
-    result = services.refresh_symbol("SPY")
-    assert result.ok, result
-    services.record_last_refresh()
-    assert services.last_refresh() is not None
+    report = services.refresh_market_data(tickers=["SPY"])
+    assert [r.ok for r in report.results] == [True], report
+    assert services.last_refresh() == report.last_refresh
     snapshot = IVSnapshot.objects.get(ticker="SPY")
     assert snapshot.session_date == date(2026, 11, 24)

@@ -1,73 +1,109 @@
 """Cron entry point: refresh market data for every watched symbol and open position.
 
-Exit status: 0 when everything succeeded, 1 when anything failed, 2 for bad arguments.
+Exit status: 0 when everything succeeded, 1 when anything failed, 2 for bad arguments
+(argparse's own errors exit 2 from the command line too). A symbol another copy of the
+command is refreshing at the same moment is skipped, not failed: that copy reports it.
 """
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from marketdata import services
 from marketdata.exceptions import MojoError
+from marketdata.symbols import normalize_symbol
 
 CHOICES = (*services.DATASETS, "option_price")
+MAX_CONCURRENCY = 32
+
+
+class _RawOutput:
+    """A file-like view of a command's stdout that adds no line endings (tqdm writes `\\r`)."""
+
+    def __init__(self, out: OutputWrapper) -> None:
+        self._out = out
+
+    def write(self, text: str) -> None:
+        self._out.write(text, ending="")
+
+    def flush(self) -> None:
+        self._out.flush()
+
+
+def describe(result: services.SymbolRefresh) -> str:
+    """One line saying what a symbol's (or contract's) refresh did."""
+    if result.skipped:
+        return f"{result.symbol}: skipped (another refresh is running it)"
+    if result.error:
+        return f"{result.symbol}: FAILED {result.error}"
+    datasets = " ".join(f"{name}={state}" for name, state in result.datasets.items())
+    return f"{result.symbol}: {'ok' if result.ok else 'FAILED'} {datasets}"
 
 
 class Command(BaseCommand):
-    help = "Refresh stale or missing market data (stock, options, earnings, option prices) for cron."
+    help = (
+        "Refresh market data that is missing or past its fresh TTL (everything with --force) for "
+        "every watched symbol and the option prices of open positions; for cron."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--tickers", nargs="+", metavar="SYMBOL", help="Only these symbols.")
         parser.add_argument("--force", action="store_true", help="Refresh everything, fresh or not.")
         parser.add_argument(
-            "--only", default=",".join(CHOICES), help=f"Comma-separated data sets: {', '.join(CHOICES)}."
+            "--only",
+            default=",".join(CHOICES),
+            help=f"Comma-separated data sets (default all): {', '.join(CHOICES)}.",
         )
-        parser.add_argument("--concurrency", type=int, default=4, help="Symbols refreshed at once (1–32).")
+        parser.add_argument(
+            "--concurrency", type=int, default=4, help=f"Symbols refreshed at once (1–{MAX_CONCURRENCY})."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        only = [name.strip() for name in options["only"].split(",") if name.strip()]
+        # Checked here rather than by argparse types: call_command(only=...) bypasses types.
+        only = [name.strip() for name in str(options["only"]).split(",") if name.strip()]
         unknown = sorted(set(only) - set(CHOICES))
         if unknown or not only:
-            raise CommandError(f"--only: unknown data set(s) {', '.join(unknown) or '(none)'}", returncode=2)
-        if not 1 <= options["concurrency"] <= 32:
-            raise CommandError("--concurrency must be between 1 and 32", returncode=2)
+            raise CommandError(
+                f"--only: unknown data set(s) {', '.join(unknown) or '(none given)'}; "
+                f"choose from {', '.join(CHOICES)}",
+                returncode=2,
+            )
+        if not 1 <= options["concurrency"] <= MAX_CONCURRENCY:
+            raise CommandError(f"--concurrency must be between 1 and {MAX_CONCURRENCY}", returncode=2)
         try:
-            tickers = [services.normalize_symbol(t) for t in options["tickers"] or []]
+            tickers = [normalize_symbol(t) for t in options["tickers"] or []]
         except MojoError as error:
             raise CommandError(f"--tickers: {error.message}", returncode=2) from error
 
-        progress = self._progress_bar() if sys.stdout.isatty() and self.stdout._out is sys.stdout else None
+        progress = self._progress_bar() if self.stdout.isatty() else None
 
         def report(result: services.SymbolRefresh) -> None:
-            if progress is not None:
-                progress.update(1)
-                progress.set_postfix_str(result.symbol)
+            if progress is None:
+                self.stdout.write(describe(result))
                 return
-            if result.skipped:
-                state = "skipped (another refresh holds it)"
-            elif result.error:
-                state = f"FAILED {result.error}"
-            else:
-                state = " ".join(f"{k}={v}" for k, v in result.datasets.items())
-            self.stdout.write(f"{result.symbol}: {state}")
+            if not result.ok and not result.skipped:
+                progress.write(describe(result), file=progress.fp)
+            progress.set_postfix_str(result.symbol, refresh=False)
+            progress.update(1)
 
-        report_run = services.refresh_market_data(
-            tickers=tickers or None,
-            force=options["force"],
-            only=only,
-            concurrency=options["concurrency"],
-            on_result=report,
-        )
-        if progress is not None:
-            progress.close()
-        failed = report_run.failed
-        ok = len(report_run.results) - len(failed)
+        try:
+            run = services.refresh_market_data(
+                tickers=tickers or None,
+                force=options["force"],
+                only=only,
+                concurrency=options["concurrency"],
+                on_result=report,
+            )
+        finally:
+            if progress is not None:
+                progress.close()
+        failed = run.failed
+        skipped = sum(1 for r in run.results if r.skipped)
         self.stdout.write(
-            f"refreshed {ok} ok, {len(failed)} failed, {report_run.upstream_calls} upstream calls, "
-            f"{report_run.elapsed:.1f}s"
+            f"refreshed {len(run.results) - len(failed) - skipped} ok, {len(failed)} failed, "
+            f"{skipped} skipped; {run.upstream_calls} upstream calls; {run.elapsed:.1f}s"
         )
         if failed:
             raise CommandError(
@@ -77,4 +113,4 @@ class Command(BaseCommand):
     def _progress_bar(self) -> Any:
         from tqdm import tqdm
 
-        return tqdm(desc="refresh", unit="symbol", file=sys.stdout)
+        return tqdm(desc="refresh", unit=" symbol", file=_RawOutput(self.stdout), dynamic_ncols=False)
