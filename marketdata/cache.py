@@ -33,7 +33,9 @@ from marketdata.metrics import CACHE_REQUESTS, REDIS_ERRORS, SINGLEFLIGHT_WAITS
 logger = logging.getLogger(__name__)
 
 STOCK = "stock"
+BARS = "bars"
 OPTIONS = "options"
+OPTIONS_SUMMARY = "options_summary"
 OPTION_PRICE = "option_price"
 EARNINGS = "earnings"
 
@@ -49,6 +51,16 @@ REDIS_FAILURES: tuple[type[BaseException], ...] = (RedisError, ConnectionInterru
 def stock_cache_key(symbol: str) -> str:
     """Key of a symbol's stock data (price, indicators, bars)."""
     return f"{KEY_PREFIX}{STOCK}:{symbol}"
+
+
+def bars_cache_key(symbol: str) -> str:
+    """Key of a symbol's daily bars (written with its stock data; read only for charts)."""
+    return f"{KEY_PREFIX}{BARS}:{symbol}"
+
+
+def options_summary_cache_key(symbol: str) -> str:
+    """Key of a chain's summary (spot, ATM IV, signal counts), written with the chain."""
+    return f"{KEY_PREFIX}{OPTIONS_SUMMARY}:{symbol}"
 
 
 def options_cache_key(symbol: str) -> str:
@@ -143,37 +155,93 @@ def _redis_failed(operation: str, error: BaseException) -> None:
     logger.warning("Redis unavailable (%s): %s; serving without the cache", operation, error)
 
 
+class _LocalEntries:
+    """A short-lived in-process copy of decoded entries, in front of Redis.
+
+    Hot keys (the same symbol requested many times a second) then cost no Redis round trip
+    and no decoding. Lifetime is MARKETDATA_LOCAL_CACHE_SECONDS (0 disables it), so another
+    process's refresh or invalidation shows here within that time; this process's own
+    writes and deletes update it at once.
+    """
+
+    MAX_ITEMS = 4096
+
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[float, Entry]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def lifetime() -> float:
+        return float(getattr(settings, "MARKETDATA_LOCAL_CACHE_SECONDS", 0) or 0)
+
+    def get(self, key: str) -> Entry | None:
+        found = self._items.get(key)
+        if found is None or found[0] < time.monotonic():
+            return None
+        return found[1]
+
+    def put(self, key: str, entry: Entry) -> None:
+        lifetime = self.lifetime()
+        if lifetime <= 0:
+            return
+        with self._lock:
+            if len(self._items) >= self.MAX_ITEMS:
+                self._items.clear()  # crude but bounded; entries are seconds-lived anyway
+            self._items[key] = (time.monotonic() + lifetime, entry)
+
+    def evict(self, keys: Iterable[str]) -> None:
+        with self._lock:
+            for key in keys:
+                self._items.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+local_entries = _LocalEntries()
+
+
 def read(key: str) -> Entry | None:
     """Read one entry; None when absent, unreadable or Redis is down."""
-    try:
-        return Entry.decode(cache.get(key))
-    except REDIS_FAILURES as error:
-        _redis_failed("get", error)
-        return None
+    return read_many([key]).get(key)
 
 
 def read_many(keys: Iterable[str]) -> dict[str, Entry]:
     """Read several entries in one round trip; missing ones are absent from the result."""
-    keys = list(keys)
-    if not keys:
-        return {}
+    found: dict[str, Entry] = {}
+    remote: list[str] = []
+    for key in keys:
+        local = local_entries.get(key)
+        if local is not None:
+            found[key] = local
+        else:
+            remote.append(key)
+    if not remote:
+        return found
     try:
-        found = cache.get_many(keys)
+        stored = cache.get_many(remote)
     except REDIS_FAILURES as error:
         _redis_failed("get_many", error)
-        return {}
-    entries = {key: Entry.decode(value) for key, value in found.items()}
-    return {key: entry for key, entry in entries.items() if entry is not None}
+        return found
+    for key, value in stored.items():
+        entry = Entry.decode(value)
+        if entry is not None:
+            found[key] = entry
+            local_entries.put(key, entry)
+    return found
 
 
 def write(key: str, entry: Entry, *, fresh_ttl: int, retention: int | None = None) -> bool:
     """Store an entry for its fresh TTL plus the stale retention; False when Redis is down."""
     keep = fresh_ttl + (settings.MARKETDATA_STALE_RETENTION if retention is None else retention)
+    local_entries.evict([key])
     try:
         cache.set(key, entry.encode(), timeout=keep)
     except REDIS_FAILURES as error:
         _redis_failed("set", error)
         return False
+    local_entries.put(key, entry)
     return True
 
 
@@ -199,6 +267,7 @@ def delete_keys(keys: Iterable[str]) -> int:
     keys = list(keys)
     if not keys:
         return 0
+    local_entries.evict(keys)
     try:
         existing = [key for key in cache.get_many(keys)]
         if existing:

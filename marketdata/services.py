@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -63,8 +63,24 @@ def _stock_payload(symbol: str, bars: Sequence[DailyBar]) -> dict[str, Any]:
         "bars_from": bars[0].session.isoformat(),
         "bars_to": latest.session.isoformat(),
         "indicators": indicators.compute_indicators(bars),
-        "bars": bars_to_columns(list(bars)),
     }
+
+
+def _fetch_daily_bars(symbol: str, *, deadline: Deadline | None) -> list[DailyBar]:
+    today = clock.market_today()
+    bars = get_massive_client().get_daily_bars(
+        symbol, today - timedelta(days=BARS_CALENDAR_DAYS), today, deadline=deadline
+    )
+    if not bars:
+        raise TickerNotFound(details={"symbol": symbol})
+    return bars
+
+
+def _store_companion(key: str, value: Any) -> None:
+    """Write the other half of one bars fetch (stock data or bars) with the same lifetime."""
+    at = clock.now()
+    ttl = market_hours.quote_ttl(at)
+    cache.write(key, cache.Entry(value, at.timestamp(), at.timestamp() + ttl), fresh_ttl=ttl)
 
 
 def get_stock_data(
@@ -74,16 +90,16 @@ def get_stock_data(
     deadline: Deadline | None = None,
     entry: cache.Entry | None = cache._UNSET,
 ) -> Cached[dict[str, Any]]:
-    """Return a symbol's price, change and indicators from ~2 years of daily bars."""
+    """Return a symbol's price, change and indicators from ~2 years of daily bars.
+
+    The bars themselves go to their own key in the same fetch: every cached read of stock
+    data (stock endpoint, dashboard) then decodes a small entry, and only charts read bars.
+    """
     symbol = normalize_symbol(ticker)
-    today = clock.market_today()
 
     def fetch() -> dict[str, Any]:
-        bars = get_massive_client().get_daily_bars(
-            symbol, today - timedelta(days=BARS_CALENDAR_DAYS), today, deadline=deadline
-        )
-        if not bars:
-            raise TickerNotFound(details={"symbol": symbol})
+        bars = _fetch_daily_bars(symbol, deadline=deadline)
+        _store_companion(cache.bars_cache_key(symbol), bars_to_columns(bars))
         return _stock_payload(symbol, bars)
 
     return cache.get_or_fetch(
@@ -98,9 +114,36 @@ def get_stock_data(
     )
 
 
-def stock_bars(payload: Mapping[str, Any], *, days: int | None = None) -> list[DailyBar]:
-    """The bars a stock payload was computed from, optionally only the last `days` calendar days."""
-    bars = bars_from_columns(payload["bars"])
+def get_stock_bars(
+    ticker: str,
+    *,
+    force_refresh: bool = False,
+    deadline: Deadline | None = None,
+    entry: cache.Entry | None = cache._UNSET,
+) -> Cached[dict[str, list[Any]]]:
+    """Return the daily bars (column-wise) the stock data was computed from."""
+    symbol = normalize_symbol(ticker)
+
+    def fetch() -> dict[str, list[Any]]:
+        bars = _fetch_daily_bars(symbol, deadline=deadline)
+        _store_companion(cache.stock_cache_key(symbol), _stock_payload(symbol, bars))
+        return bars_to_columns(bars)
+
+    return cache.get_or_fetch(
+        key=cache.bars_cache_key(symbol),
+        dataset=cache.BARS,
+        fetch=fetch,
+        fresh_ttl=market_hours.quote_ttl,
+        force=force_refresh,
+        deadline=deadline,
+        entry=entry,
+        remember_unknown=True,
+    )
+
+
+def stock_bars(columns: Mapping[str, list[Any]], *, days: int | None = None) -> list[DailyBar]:
+    """Typed bars from a bars entry, optionally only the last `days` calendar days."""
+    bars = bars_from_columns(dict(columns))
     if days is not None and bars:
         start = bars[-1].session - timedelta(days=days)
         bars = [bar for bar in bars if bar.session > start]
@@ -254,7 +297,15 @@ def get_options_chain(
         spot = next((c.underlying_price for c in contracts if c.underlying_price), None)
         if spot is None and contracts:
             spot = get_stock_data(symbol, deadline=deadline).value["price"]
-        return _chain_payload(symbol, contracts, spot=spot, today=today)
+        payload = _chain_payload(symbol, contracts, spot=spot, today=today)
+        summary = {k: payload[k] for k in ("spot", "atm_iv", "signal_counts", "as_of_date")}
+        at = clock.now()
+        cache.write(
+            cache.options_summary_cache_key(symbol),
+            cache.Entry(summary, at.timestamp(), at.timestamp() + market_hours.LONG_TTL),
+            fresh_ttl=market_hours.LONG_TTL,
+        )
+        return payload
 
     chain = cache.get_or_fetch(
         key=cache.options_cache_key(symbol),
@@ -460,7 +511,9 @@ def invalidate_symbol(ticker: str) -> int:
             price_keys.append(key)
     keys = [
         cache.stock_cache_key(symbol),
+        cache.bars_cache_key(symbol),
         cache.options_cache_key(symbol),
+        cache.options_summary_cache_key(symbol),
         cache.earnings_cache_key(symbol),
         *price_keys,
     ]
@@ -529,10 +582,11 @@ def stock_bar_history(
     ticker: str, *, days: int | None = None, force_refresh: bool = False, deadline: Deadline | None = None
 ) -> dict[str, Any]:
     """The daily bars the indicators were computed from (for charts)."""
-    stock = get_stock_data(ticker, force_refresh=force_refresh, deadline=deadline)
+    symbol = normalize_symbol(ticker)
+    stock = get_stock_bars(symbol, force_refresh=force_refresh, deadline=deadline)
     bars = stock_bars(stock.value, days=days)
     return {
-        "symbol": stock.value["symbol"],
+        "symbol": symbol,
         "bars": [
             {
                 "date": bar.session.isoformat(),
@@ -626,17 +680,34 @@ def options_overview(
     """The analysed chain with ATM IV, IV rank/percentile, DTE buckets and filtered contracts."""
     chain = get_options_chain(ticker, force_refresh=force_refresh, deadline=deadline)
     payload = chain.value
-    analysed = analyse_chain(payload, today=clock.market_today())
+    today = clock.market_today()
+    contracts = chain_contracts(payload)
+    # Filter on DTE and type before analysing: analysis (and any IV solving) is the costly part.
+    dated = [({"dte": (c.expiration - today).days, "contract_type": c.contract_type}, c) for c in contracts]
+    dte_filter = replace(filters, min_delta=None, max_delta=None)
+    spot = payload["spot"]
+    analysed = (
+        [
+            option_analytics.analyze_contract(c, spot=spot, today=today, rate=settings.RISK_FREE_RATE)
+            for light, c in dated
+            if dte_filter.accepts(light)
+        ]
+        if spot
+        else []
+    )
     stats = iv_context(payload["symbol"], current=payload["atm_iv"])
+    buckets = option_analytics.dte_buckets(
+        [{"dte": light["dte"], "expiration": c.expiration.isoformat()} for light, c in dated]
+    )
     return {
         "symbol": payload["symbol"],
-        "spot": payload["spot"],
+        "spot": spot,
         "atm_iv": payload["atm_iv"],
         "iv_rank": stats.iv_rank,
         "iv_percentile": stats.iv_percentile,
         "iv_history_days": stats.observations,
         "iv_rank_reason": stats.reason,
-        "buckets": option_analytics.dte_buckets(analysed),
+        "buckets": buckets,
         "windows": payload["windows"],
         "results": [{k: c.get(k) for k in _RESULT_FIELDS} for c in analysed if filters.accepts(c)],
         "meta": meta_of(chain),
@@ -911,17 +982,19 @@ SUMMARY_FIELDS = ("sma_20", "sma_50", "sma_200", "rsi_14", "hv_20", "high_52w", 
 class MarketSnapshot:
     """What the cache holds for a set of symbols and contracts, read in one round trip."""
 
-    stocks: dict[str, Cached[dict[str, Any]]]
-    earnings: dict[str, EarningsInfo]
-    chains: dict[str, dict[str, Any]]
-    option_prices: dict[str, Cached[dict[str, Any]]]
-    errors: dict[str, MojoError]
+    stocks: dict[str, Cached[dict[str, Any]]] = field(default_factory=dict)
+    bars: dict[str, Cached[dict[str, list[Any]]]] = field(default_factory=dict)
+    earnings: dict[str, EarningsInfo] = field(default_factory=dict)
+    chains: dict[str, dict[str, Any]] = field(default_factory=dict)
+    option_prices: dict[str, Cached[dict[str, Any]]] = field(default_factory=dict)
+    errors: dict[str, MojoError] = field(default_factory=dict)
 
 
 def market_snapshot(
     *,
     symbols: Iterable[str],
     option_contracts: Iterable[tuple[str, str]] = (),
+    bar_symbols: Iterable[str] = (),
     fetch_missing: bool = False,
     deadline: Deadline | None = None,
     concurrency: int | None = None,
@@ -934,15 +1007,17 @@ def market_snapshot(
     """
     normalized = list(dict.fromkeys(normalize_symbol(s) for s in symbols))
     contracts = list(dict.fromkeys((normalize_symbol(u), o) for u, o in option_contracts))
+    with_bars = list(dict.fromkeys(normalize_symbol(s) for s in bar_symbols))
     keys = [
         *(cache.stock_cache_key(s) for s in normalized),
         *(cache.earnings_cache_key(s) for s in normalized),
-        *(cache.options_cache_key(s) for s in normalized),
+        *(cache.options_summary_cache_key(s) for s in normalized),
+        *(cache.bars_cache_key(s) for s in with_bars),
         *(cache.option_price_cache_key(o) for _, o in contracts),
     ]
     entries = cache.read_many(keys)
     now = clock.now()
-    snapshot = MarketSnapshot({}, {}, {}, {}, {})
+    snapshot = MarketSnapshot()
     jobs: list[tuple[str, Any]] = []
     for symbol in normalized:
         stock_entry = entries.get(cache.stock_cache_key(symbol))
@@ -970,13 +1045,15 @@ def market_snapshot(
             )
         elif fetch_missing:
             jobs.append(("earnings", symbol))
-        chain_entry = entries.get(cache.options_cache_key(symbol))
-        if chain_entry is not None and not chain_entry.missing:
-            snapshot.chains[symbol] = {
-                "atm_iv": chain_entry.value.get("atm_iv"),
-                "signal_counts": chain_entry.value.get("signal_counts", {}),
-                "spot": chain_entry.value.get("spot"),
-            }
+        summary_entry = entries.get(cache.options_summary_cache_key(symbol))
+        if summary_entry is not None and not summary_entry.missing:
+            snapshot.chains[symbol] = summary_entry.value
+    for symbol in with_bars:
+        bars_entry = entries.get(cache.bars_cache_key(symbol))
+        if bars_entry is not None and not bars_entry.missing:
+            snapshot.bars[symbol] = Cached(bars_entry.value, bars_entry.as_of, cached=True, stale=False)
+        elif fetch_missing:
+            jobs.append(("bars", symbol))
     for underlying, option_ticker in contracts:
         price_entry = entries.get(cache.option_price_cache_key(option_ticker))
         if (
@@ -1023,6 +1100,9 @@ def _fetch_snapshot_misses(
             if kind == "earnings":
                 found = entries.get(cache.earnings_cache_key(target))
                 return job, get_earnings(target, deadline=deadline, entry=found)
+            if kind == "bars":
+                found = entries.get(cache.bars_cache_key(target))
+                return job, get_stock_bars(target, deadline=deadline, entry=found)
             return job, get_option_price(*target, deadline=deadline)
         except MojoError as error:
             return job, error
@@ -1039,6 +1119,8 @@ def _fetch_snapshot_misses(
                 snapshot.stocks[name] = outcome
             elif kind == "earnings":
                 snapshot.earnings[name] = outcome
+            elif kind == "bars":
+                snapshot.bars[name] = outcome
             else:
                 snapshot.option_prices[name] = outcome
 
@@ -1057,9 +1139,8 @@ def stock_summary(symbol: str, snapshot: MarketSnapshot) -> dict[str, Any] | Non
     }
 
 
-def close_on_or_before(stock_payload: Mapping[str, Any], day: date) -> float | None:
-    """The close of the last session on or before `day` among a stock payload's bars."""
-    columns = stock_payload["bars"]
+def close_on_or_before(columns: Mapping[str, list[Any]], day: date) -> float | None:
+    """The close of the last session on or before `day` among a bars entry's columns."""
     iso = day.isoformat()
     index = bisect.bisect_right(columns["d"], iso) - 1
     return columns["c"][index] if index >= 0 else None

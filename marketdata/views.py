@@ -44,6 +44,8 @@ class MarketDataView(APIView):
 
     def force_refresh(self, request: Request) -> bool:
         """Whether the caller asked for (and may have) a forced refresh."""
+        if "refresh" not in request.query_params:  # the common case: no parsing on the hot path
+            return False
         refresh = _query(s.RefreshQuerySerializer, _only(request, "refresh"))["refresh"]
         if refresh and not request.user.is_staff:
             raise PermissionDenied("Only staff may force a refresh.")

@@ -87,18 +87,37 @@ def position_valuations(
 ) -> dict[int, Valuation]:
     """Value positions from live prices: fetched within the deadline, or cache only (admin)."""
     today = clock.market_today()
+    snapshot = _market_snapshot(positions, (), today=today, fetch_missing=fetch_missing, deadline=deadline)
+    return {p.pk: _value(p, snapshot, today=today) for p in positions}
+
+
+def _market_snapshot(
+    positions: Sequence[Position],
+    watched: Sequence[str],
+    *,
+    today: date,
+    fetch_missing: bool,
+    deadline: Deadline | None,
+) -> marketdata_services.MarketSnapshot:
+    """One cache round trip for watched symbols and what open positions need to be valued:
+    live contracts' prices, and the underlying's bars for options past expiration."""
     open_positions = [p for p in positions if p.exit_price is None]
-    snapshot = marketdata_services.market_snapshot(
-        symbols={p.ticker.symbol for p in open_positions},
-        option_contracts=[
-            (p.ticker.symbol, p.option_ticker)
-            for p in open_positions
-            if p.option_ticker and p.expiration is not None and p.expiration >= today
-        ],
+    live: list[tuple[str, str]] = []
+    expired: list[str] = []
+    for position in open_positions:
+        expiration = position.expiration
+        if position.option_ticker and expiration is not None:
+            if expiration >= today:
+                live.append((position.ticker.symbol, position.option_ticker))
+            else:
+                expired.append(position.ticker.symbol)
+    return marketdata_services.market_snapshot(
+        symbols=[*watched, *(p.ticker.symbol for p in open_positions)],
+        option_contracts=live,
+        bar_symbols=expired,
         fetch_missing=fetch_missing,
         deadline=deadline,
     )
-    return {p.pk: _value(p, snapshot, today=today) for p in positions}
 
 
 def _value(position: Position, snapshot: marketdata_services.MarketSnapshot, *, today: date) -> Valuation:
@@ -115,8 +134,9 @@ def _value(position: Position, snapshot: marketdata_services.MarketSnapshot, *, 
         if quote is not None:
             live_price, live_source = quote.value["price"], quote.value["price_source"]
             live_delta = OptionSnapshot.from_payload(quote.value).delta
-        if stock is not None and position.expiration is not None and position.expiration < today:
-            close_at_expiration = marketdata_services.close_on_or_before(stock.value, position.expiration)
+        bars = snapshot.bars.get(position.ticker.symbol)
+        if bars is not None and position.expiration is not None and position.expiration < today:
+            close_at_expiration = marketdata_services.close_on_or_before(bars.value, position.expiration)
     strike = position.strike
     return value_position(
         instrument=position.instrument,
@@ -170,17 +190,7 @@ def dashboard_for(user: User, *, deadline: Deadline | None = None) -> dict[str, 
     symbols = [item.ticker.symbol for item in watchlist_for(user).select_related("ticker")]
     positions = list(Position.objects.filter(owner=user).select_related("ticker"))
     today = clock.market_today()
-    open_positions = [p for p in positions if p.exit_price is None]
-    snapshot = marketdata_services.market_snapshot(
-        symbols=[*symbols, *(p.ticker.symbol for p in open_positions)],
-        option_contracts=[
-            (p.ticker.symbol, p.option_ticker)
-            for p in open_positions
-            if p.option_ticker and p.expiration is not None and p.expiration >= today
-        ],
-        fetch_missing=True,
-        deadline=deadline,
-    )
+    snapshot = _market_snapshot(positions, symbols, today=today, fetch_missing=True, deadline=deadline)
     iv_ranks = marketdata_services.iv_ranks(
         {s: snapshot.chains[s]["atm_iv"] for s in symbols if s in snapshot.chains}
     )

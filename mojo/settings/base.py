@@ -180,6 +180,8 @@ MASSIVE_RATE_LIMIT_WINDOW: float = env.float("MASSIVE_RATE_LIMIT_WINDOW", defaul
 # --- Market data -----------------------------------------------------------------------------
 MARKETDATA_STALE_RETENTION: int = env.int("MARKETDATA_STALE_RETENTION", default=7 * 24 * 3600)
 MARKETDATA_FETCH_CONCURRENCY: int = env.int("MARKETDATA_FETCH_CONCURRENCY", default=8)
+# Seconds a decoded entry is reused in-process before asking Redis again (0 disables).
+MARKETDATA_LOCAL_CACHE_SECONDS: float = env.float("MARKETDATA_LOCAL_CACHE_SECONDS", default=2.0)
 # Pins mojo's clock (ISO datetime with offset); for tests and reproducible demos only.
 MOJO_FROZEN_NOW: str = env("MOJO_FROZEN_NOW", default="")
 # Annual risk-free rate used when mojo computes greeks the provider did not send.

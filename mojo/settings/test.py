@@ -13,6 +13,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 PROVIDER_RETRY_WAIT = env.float("PROVIDER_RETRY_WAIT", default=0.0)
+# Tests drive Redis directly (stop it, delete keys): no in-process layer unless a test asks.
+MARKETDATA_LOCAL_CACHE_SECONDS = env.float("MARKETDATA_LOCAL_CACHE_SECONDS", default=0.0)
 MASSIVE_API_KEY = env("MASSIVE_API_KEY", default="test-massive-key")
 FMP_API_KEY = env("FMP_API_KEY", default="test-fmp-key")
 # Serve static files from the apps (finders), never from a STATIC_ROOT that other processes

@@ -37,7 +37,7 @@ def assert_error(response, status: int, code: str) -> None:
 
 def test_stock_endpoint_returns_price_indicators_and_meta(api, sandbox) -> None:
     body = api.get("/api/v1/stocks/AAPL/").json()
-    bars = services.stock_bars(services.get_stock_data("AAPL").value)
+    bars = services.stock_bars(services.get_stock_bars("AAPL").value)
     assert body["symbol"] == "AAPL"
     assert body["price"] == bars[-1].close
     assert body["sma_20"] == pytest.approx(sum(b.close for b in bars[-20:]) / 20)

@@ -177,3 +177,24 @@ def test_entry_outlives_its_fresh_ttl_by_the_retention(redis_server: LocalRedis,
     cache.get_or_fetch(key=KEY, dataset="stock", fetch=lambda: {"p": 1}, fresh_ttl=ttl_600)
     ttl = redis.Redis.from_url(redis_server.url).ttl(KEY)
     assert 1500 < ttl <= 1600
+
+
+def test_local_layer_serves_hot_keys_without_redis(settings, redis_server: LocalRedis) -> None:
+    settings.MARKETDATA_LOCAL_CACHE_SECONDS = 60
+    try:
+        cache.get_or_fetch(key=KEY, dataset="stock", fetch=lambda: {"p": 1}, fresh_ttl=ttl_600)
+        redis_server.stop()
+        hit = cache.get_or_fetch(key=KEY, dataset="stock", fetch=failing_fetch, fresh_ttl=ttl_600)
+        assert (hit.value, hit.cached) == ({"p": 1}, True)
+    finally:
+        cache.local_entries.clear()
+
+
+def test_local_layer_forgets_deleted_keys_at_once(settings) -> None:
+    settings.MARKETDATA_LOCAL_CACHE_SECONDS = 60
+    try:
+        cache.get_or_fetch(key=KEY, dataset="stock", fetch=lambda: {"p": 1}, fresh_ttl=ttl_600)
+        cache.delete_keys([KEY])
+        assert cache.read(KEY) is None
+    finally:
+        cache.local_entries.clear()

@@ -25,7 +25,7 @@ def test_stock_data_is_fetched_then_served_fresh_from_the_cache(sandbox) -> None
 
 def test_stock_data_has_price_change_and_enough_bars_for_sma200(sandbox) -> None:
     payload = services.get_stock_data("MSFT").value
-    bars = services.stock_bars(payload)
+    bars = services.stock_bars(services.get_stock_bars("MSFT").value)
     assert len(bars) >= 400
     assert payload["price"] == bars[-1].close
     assert payload["change"] == pytest.approx(bars[-1].close - bars[-2].close, abs=1e-4)
@@ -181,3 +181,18 @@ def test_refresh_writes_last_refresh_and_iv_snapshot(sandbox) -> None:
     assert services.last_refresh() == report.last_refresh
     snapshot = IVSnapshot.objects.get(ticker="SPY")
     assert snapshot.session_date == date(2026, 11, 24)
+
+
+def test_bars_are_stored_by_the_same_fetch_as_stock_data(sandbox) -> None:
+    services.get_stock_data("AAPL")
+    bars = services.get_stock_bars("AAPL")
+    assert bars.cached is True
+    assert sandbox.control.count("aggs") == 1
+    assert services.stock_bars(bars.value)[-1].close == services.get_stock_data("AAPL").value["price"]
+
+
+def test_missing_bars_entry_is_refetched_and_restores_both(sandbox) -> None:
+    services.get_stock_data("AAPL")
+    cache.delete_keys([cache.bars_cache_key("AAPL")])
+    assert services.get_stock_bars("AAPL").cached is False
+    assert sandbox.control.count("aggs") == 2

@@ -42,21 +42,34 @@ def _contract(symbol: str, *, contract_type: str, with_quote: bool = True):
 def test_stock_position_pnl_is_exact_to_the_cent(api, user) -> None:
     ticker = TickerFactory.create(symbol="AAPL")
     position = PositionFactory.create(
-        owner=user, ticker=ticker, instrument="stock", quantity=10, multiplier=1,
-        entry_price=Decimal("200.00"), strategy="stock", option_ticker=None,
+        owner=user,
+        ticker=ticker,
+        instrument="stock",
+        quantity=10,
+        multiplier=1,
+        entry_price=Decimal("200.00"),
+        strategy="stock",
+        option_ticker=None,
     )
     price = Decimal(str(services.get_stock_data("AAPL").value["price"]))
     body = api.get(f"/api/v1/positions/{position.pk}/").json()
     assert body["price_source"] == "close"
-    assert Decimal(str(body["unrealised_pnl"])) == ((price - Decimal("200.00")) * 10).quantize(Decimal("0.01"))
+    assert Decimal(str(body["unrealised_pnl"])) == ((price - Decimal("200.00")) * 10).quantize(
+        Decimal("0.01")
+    )
     assert Decimal(str(body["position_delta"])) == Decimal(10)
 
 
 def test_short_option_pnl_uses_the_live_mid(api, user) -> None:
     contract = _contract("AAPL", contract_type="put")
     position = PositionFactory.create(
-        owner=user, ticker=TickerFactory.create(symbol="AAPL"), instrument="option",
-        option_ticker=contract.option_ticker, quantity=-2, multiplier=100, entry_price=Decimal("5.00"),
+        owner=user,
+        ticker=TickerFactory.create(symbol="AAPL"),
+        instrument="option",
+        option_ticker=contract.option_ticker,
+        quantity=-2,
+        multiplier=100,
+        entry_price=Decimal("5.00"),
         strategy="csp",
     )
     body = api.get(f"/api/v1/positions/{position.pk}/").json()
@@ -71,8 +84,14 @@ def test_option_without_any_price_is_valued_at_entry(api, user, sandbox) -> None
     expiration = date(2026, 12, 18)
     missing = occ.build("AAPL", expiration, "call", 1234.0)  # no such strike in the sandbox chain
     position = PositionFactory.create(
-        owner=user, ticker=ticker, instrument="option", option_ticker=missing, quantity=1, multiplier=100,
-        entry_price=Decimal("1.50"), strategy="leaps",
+        owner=user,
+        ticker=ticker,
+        instrument="option",
+        option_ticker=missing,
+        quantity=1,
+        multiplier=100,
+        entry_price=Decimal("1.50"),
+        strategy="leaps",
     )
     body = api.get(f"/api/v1/positions/{position.pk}/").json()
     assert (body["price_source"], body["unrealised_pnl"]) == ("entry", 0.0)
@@ -80,25 +99,41 @@ def test_option_without_any_price_is_valued_at_entry(api, user, sandbox) -> None
 
 def test_expired_option_is_valued_at_intrinsic_from_the_expiration_close(api, user) -> None:
     ticker = TickerFactory.create(symbol="MSFT")
-    stock = services.get_stock_data("MSFT").value
+    stock = services.get_stock_bars("MSFT").value
     expiration = date(2026, 11, 20)
     close = services.close_on_or_before(stock, expiration)
     strike = round(close) + 10.0  # an in-the-money put
     position = PositionFactory.create(
-        owner=user, ticker=ticker, instrument="option", option_ticker=occ.build("MSFT", expiration, "put", strike),
-        quantity=1, multiplier=100, entry_price=Decimal("4.00"), strategy="other",
+        owner=user,
+        ticker=ticker,
+        instrument="option",
+        option_ticker=occ.build("MSFT", expiration, "put", strike),
+        quantity=1,
+        multiplier=100,
+        entry_price=Decimal("4.00"),
+        strategy="other",
     )
     body = api.get(f"/api/v1/positions/{position.pk}/").json()
     intrinsic = Decimal(str(strike)) - Decimal(str(close))
     assert body["price_source"] == "expired"
-    assert Decimal(str(body["unrealised_pnl"])) == ((intrinsic - Decimal("4.00")) * 100).quantize(Decimal("0.01"))
+    assert Decimal(str(body["unrealised_pnl"])) == ((intrinsic - Decimal("4.00")) * 100).quantize(
+        Decimal("0.01")
+    )
 
 
 def test_closed_position_shows_realised_pnl(api, user) -> None:
     position = PositionFactory.create(
-        owner=user, ticker=TickerFactory.create(symbol="AAPL"), instrument="stock", option_ticker=None,
-        quantity=5, multiplier=1, entry_price=Decimal("100.00"), exit_price=Decimal("112.34"),
-        closed_at=clock.now(), opened_at=clock.now(), strategy="stock",
+        owner=user,
+        ticker=TickerFactory.create(symbol="AAPL"),
+        instrument="stock",
+        option_ticker=None,
+        quantity=5,
+        multiplier=1,
+        entry_price=Decimal("100.00"),
+        exit_price=Decimal("112.34"),
+        closed_at=clock.now(),
+        opened_at=clock.now(),
+        strategy="stock",
     )
     body = api.get(f"/api/v1/positions/{position.pk}/").json()
     assert body["realised_pnl"] == 61.70
@@ -110,8 +145,13 @@ def test_dashboard_rows_and_positions_summary(api, user, sandbox) -> None:
         WatchlistItemFactory.create(owner=user, ticker=TickerFactory.create(symbol=symbol))
     services.get_options_chain("AAPL")  # cron keeps chains warm; the dashboard never fetches them
     PositionFactory.create(
-        owner=user, ticker=Position._meta.get_field("ticker").related_model.objects.get(symbol="AAPL"),
-        instrument="stock", option_ticker=None, quantity=100, multiplier=1, entry_price=Decimal("250"),
+        owner=user,
+        ticker=Position._meta.get_field("ticker").related_model.objects.get(symbol="AAPL"),
+        instrument="stock",
+        option_ticker=None,
+        quantity=100,
+        multiplier=1,
+        entry_price=Decimal("250"),
         strategy="stock",
     )
     body = api.get("/api/v1/dashboard/").json()
