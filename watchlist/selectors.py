@@ -187,7 +187,11 @@ def dashboard_for(user: User, *, deadline: Deadline | None = None) -> dict[str, 
     are fetched with bounded concurrency within the request deadline. Chains are never
     fetched here: signal counts and ATM IV come from chains cron keeps warm.
     """
-    symbols = [item.ticker.symbol for item in watchlist_for(user).select_related("ticker")]
+    symbols = list(
+        WatchlistItem.objects.filter(owner=user)
+        .order_by("ticker__symbol")
+        .values_list("ticker__symbol", flat=True)
+    )
     positions = list(Position.objects.filter(owner=user).select_related("ticker"))
     today = clock.market_today()
     snapshot = _market_snapshot(positions, symbols, today=today, fetch_missing=True, deadline=deadline)
