@@ -356,7 +356,26 @@ def _leaps(options: Sequence[_Option], ctx: _Context, rules: Mapping[str, Any]) 
     return candidates
 
 
-def _pmcc(options: Sequence[_Option], ctx: _Context, rules: Mapping[str, Any]) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class _PmccPair:
+    """A PMCC pair that passed every rule, scored but not yet rendered."""
+
+    long: _Option
+    short: _Option
+    short_reasons: list[str]
+    short_warnings: list[str]
+    net_debit: float
+    return_pct: float
+    annualised: float | None
+    score: float
+
+    def rank_key(self) -> tuple[float, float, tuple[str, str]]:
+        annualised = self.annualised if self.annualised is not None else -math.inf
+        return (-self.score, -annualised, (self.long.ticker, self.short.ticker))
+
+
+def _pmcc_pairs(options: Sequence[_Option], ctx: _Context, rules: Mapping[str, Any]) -> list[_PmccPair]:
+    """Every long/short pair that passes the PMCC rules, scored (cheap: no text yet)."""
     short_low, short_high = rules["short_min_delta"], rules["short_max_delta"]
     short_target = rules.get("short_target_delta", (short_low + short_high) / 2.0)
     max_spread = rules.get("max_spread_pct", DEFAULT_MAX_SPREAD_PCT)
@@ -379,11 +398,13 @@ def _pmcc(options: Sequence[_Option], ctx: _Context, rules: Mapping[str, Any]) -
         reasons: list[str] = []
         warnings: list[str] = []
         if _short_leg_allowed(option, ctx, reasons, warnings):
-            shorts.append((option, reasons, warnings))
+            shorts.append((option, reasons, warnings, _liquidity(option, max_spread)))
 
-    candidates = []
+    pairs = []
     for long in longs:
-        for short, short_reasons, short_warnings in shorts:
+        long_liquidity = _liquidity(long, max_spread)
+        long_extrinsic = _extrinsic_component(long)
+        for short, short_reasons, short_warnings, short_liquidity in shorts:
             net_debit = long.price - short.price
             if (
                 short.strike <= long.strike
@@ -393,49 +414,66 @@ def _pmcc(options: Sequence[_Option], ctx: _Context, rules: Mapping[str, Any]) -
                 or long.strike + net_debit >= short.strike  # early assignment would lose money
             ):
                 continue
-            assert long.delta is not None and short.delta is not None
-            reasons = [
-                f"long delta {long.delta:.2f} >= {rules['long_min_delta']:g}, {long.dte} DTE",
-                f"short delta {short.delta:.2f} within {short_low:g}-{short_high:g}, {short.dte} DTE",
-                f"long strike + net debit {long.strike + net_debit:.2f} < short strike {short.strike:g}",
-                *short_reasons,
-            ]
-            warnings = list(short_warnings)
-            _common_warnings([long, short], ctx, warnings)
-            if long.quote_missing or short.quote_missing:
-                warnings.append(NO_QUOTE)
+            assert short.delta is not None
             return_pct = 100.0 * short.price / net_debit
             annualised = _annualised(return_pct, short.dte)
-            liquidity = [
-                v for v in (_liquidity(long, max_spread), _liquidity(short, max_spread)) if v is not None
-            ]
-            multiplier = long.multiplier
-            candidates.append(
-                {
-                    "strategy": "pmcc",
-                    "legs": [_leg(long, "buy"), _leg(short, "sell")],
-                    "premium": short.price,
-                    "net_debit": net_debit,
-                    "breakeven": long.strike + net_debit,
-                    # At the short expiry with the long leg worth only its intrinsic value: a floor.
-                    "max_profit": (short.strike - long.strike - net_debit) * multiplier,
-                    "capital": net_debit * multiplier,
-                    "return_pct": return_pct,
-                    "annualised_return_pct": annualised,
-                    "prob_otm": 100.0 * (1.0 - abs(short.delta)),
-                    "extrinsic_pct": _extrinsic_pct(long),
-                    "score": _score(
-                        [
-                            (0.25, _delta_fit(short.delta, short_target, short_low, short_high)),
-                            (0.35, None if annualised is None else annualised / YIELD_CAP_PCT),
-                            (0.2, _extrinsic_component(long)),
-                            (0.2, sum(liquidity) / len(liquidity) if liquidity else None),
-                        ]
-                    ),
-                    "reasons": reasons,
-                    "warnings": warnings,
-                }
+            liquidity = [v for v in (long_liquidity, short_liquidity) if v is not None]
+            score = _score(
+                [
+                    (0.25, _delta_fit(short.delta, short_target, short_low, short_high)),
+                    (0.35, None if annualised is None else annualised / YIELD_CAP_PCT),
+                    (0.2, long_extrinsic),
+                    (0.2, sum(liquidity) / len(liquidity) if liquidity else None),
+                ]
             )
+            pairs.append(
+                _PmccPair(
+                    long, short, short_reasons, short_warnings, net_debit, return_pct, annualised, score
+                )
+            )
+    return pairs
+
+
+def _pmcc(
+    options: Sequence[_Option], ctx: _Context, rules: Mapping[str, Any], limit: int | None = None
+) -> list[dict[str, Any]]:
+    """The best `limit` PMCC pairs as candidates (texts are built only for those)."""
+    short_low, short_high = rules["short_min_delta"], rules["short_max_delta"]
+    pairs = sorted(_pmcc_pairs(options, ctx, rules), key=_PmccPair.rank_key)
+    candidates = []
+    for pair in pairs if limit is None else pairs[:limit]:
+        long, short, net_debit = pair.long, pair.short, pair.net_debit
+        assert long.delta is not None and short.delta is not None
+        reasons = [
+            f"long delta {long.delta:.2f} >= {rules['long_min_delta']:g}, {long.dte} DTE",
+            f"short delta {short.delta:.2f} within {short_low:g}-{short_high:g}, {short.dte} DTE",
+            f"long strike + net debit {long.strike + net_debit:.2f} < short strike {short.strike:g}",
+            *pair.short_reasons,
+        ]
+        warnings = list(pair.short_warnings)
+        _common_warnings([long, short], ctx, warnings)
+        if long.quote_missing or short.quote_missing:
+            warnings.append(NO_QUOTE)
+        multiplier = long.multiplier
+        candidates.append(
+            {
+                "strategy": "pmcc",
+                "legs": [_leg(long, "buy"), _leg(short, "sell")],
+                "premium": short.price,
+                "net_debit": net_debit,
+                "breakeven": long.strike + net_debit,
+                # At the short expiry with the long leg worth only its intrinsic value: a floor.
+                "max_profit": (short.strike - long.strike - net_debit) * multiplier,
+                "capital": net_debit * multiplier,
+                "return_pct": pair.return_pct,
+                "annualised_return_pct": pair.annualised,
+                "prob_otm": 100.0 * (1.0 - abs(short.delta)),
+                "extrinsic_pct": _extrinsic_pct(long),
+                "score": pair.score,
+                "reasons": reasons,
+                "warnings": warnings,
+            }
+        )
     return candidates
 
 
@@ -493,7 +531,7 @@ def generate_signals(
             options, ctx, thresholds["covered_call"], strategy="covered_call"
         ),
         "leaps": lambda: _leaps(options, ctx, thresholds["leaps"]),
-        "pmcc": lambda: _pmcc(options, ctx, thresholds["pmcc"]),
+        "pmcc": lambda: _pmcc(options, ctx, thresholds["pmcc"], limit),
     }
     return {name: _rank(builders[name](), limit) for name in requested}
 
