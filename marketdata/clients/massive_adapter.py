@@ -21,7 +21,6 @@ library's public methods have no parameter for it.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
+import orjson
 import urllib3
 from massive import RESTClient
 from urllib3.exceptions import HTTPError, NewConnectionError
@@ -211,8 +211,9 @@ class MassiveRESTClient(RESTClient):
     def _decode_body(self, response: UpstreamResponse) -> dict[str, Any]:
         """Return the JSON object of a 2xx body, or raise MalformedResponse."""
         try:
-            decoded = json.loads(response.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+            # orjson: chain pages are large and decoding them is most of a refresh's CPU.
+            decoded = orjson.loads(response.body)
+        except orjson.JSONDecodeError:
             raise self._malformed("the body is not JSON") from None
         if not isinstance(decoded, dict):
             raise self._malformed("the body is not a JSON object")
