@@ -28,7 +28,6 @@ class DailyBar:
     transactions: int | None = None
 
 
-
 BAR_COLUMNS = ("d", "o", "h", "l", "c", "v", "vw", "n")
 
 
