@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import logging
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -820,11 +820,20 @@ def _refresh_lock(symbol: str) -> Any:
     return cache._try_lock(f"refresh:{symbol}")
 
 
-def refresh_symbol(symbol: str, *, force: bool = False, only: Sequence[str] = DATASETS) -> SymbolRefresh:
+def refresh_symbol(
+    symbol: str,
+    *,
+    force: bool = False,
+    only: Sequence[str] = DATASETS,
+    deadline: Deadline | None = None,
+    record_iv: bool = True,
+) -> SymbolRefresh:
     """Refresh what is missing or past its fresh TTL (everything with `force`) for one symbol.
 
     A per-symbol lock keeps copies started together on several hosts from repeating each
-    other's upstream work; the copy that finds the lock taken skips the symbol.
+    other's upstream work; the copy that finds the lock taken skips the symbol. `deadline`
+    bounds the provider time (admin actions); `record_iv` writes today's IV snapshot (a
+    refresh's worker threads leave that database write to the refresh's own thread).
     """
     result = SymbolRefresh(symbol=symbol)
     lock = _refresh_lock(symbol)
@@ -833,14 +842,18 @@ def refresh_symbol(symbol: str, *, force: bool = False, only: Sequence[str] = DA
         return result
     try:
         if "stock" in only:
-            result.datasets["stock"] = _outcome(get_stock_data(symbol, force_refresh=force))
+            result.datasets["stock"] = _outcome(
+                get_stock_data(symbol, force_refresh=force, deadline=deadline)
+            )
         if "options" in only:
-            chain = get_options_chain(symbol, force_refresh=force, record_iv=False)
+            chain = get_options_chain(symbol, force_refresh=force, deadline=deadline, record_iv=False)
             result.datasets["options"] = _outcome(chain)
             if not chain.stale:
                 result.atm_iv = chain.value.get("atm_iv")
+                if record_iv and result.atm_iv:
+                    record_iv_snapshot(symbol, atm_iv=result.atm_iv, now=clock.now())
         if "earnings" in only:
-            earnings = get_earnings(symbol, force_refresh=force)
+            earnings = get_earnings(symbol, force_refresh=force, deadline=deadline)
             if earnings.status == "unknown":
                 # No FMP key is a configuration choice; a configured FMP that fails is a failure.
                 result.datasets["earnings"] = "provider_unavailable" if settings.FMP_API_KEY else "fresh"
@@ -899,14 +912,15 @@ def refresh_market_data(
     *,
     tickers: Sequence[str] | None = None,
     force: bool = False,
-    only: Sequence[str] = DATASETS,
+    only: Sequence[str] = (*DATASETS, "option_price"),
     concurrency: int = 4,
-    on_result: Any = None,
+    on_start: Callable[[int], None] | None = None,
+    on_result: Callable[[SymbolRefresh], None] | None = None,
 ) -> RefreshReport:
     """Refresh the union of all watchlists (or `tickers`) and open positions' option prices.
 
-    Writes today's IV snapshot per symbol and `finance:last_refresh`. `on_result` is called
-    with each SymbolRefresh as it completes (progress display).
+    Writes today's IV snapshot per symbol and `finance:last_refresh`. `on_start` gets the
+    number of jobs; `on_result` each SymbolRefresh as it completes (progress display).
     """
     from watchlist.selectors import open_option_contracts, watched_symbols
 
@@ -921,14 +935,16 @@ def refresh_market_data(
             if pinned is not None:
                 clock.pin(pinned)
             if isinstance(job, str):
-                return refresh_symbol(job, force=force, only=only)
+                return refresh_symbol(job, force=force, only=only, record_iv=False)
             return refresh_option_price(*job, force=force)
         finally:
             close_old_connections()
 
-    jobs: list[Any] = list(dict.fromkeys(symbols))
-    if "option_price" in only or set(only) == set(DATASETS):
+    jobs: list[Any] = list(dict.fromkeys(symbols)) if set(only) & set(DATASETS) else []
+    if "option_price" in only:
         jobs += contracts
+    if on_start is not None:
+        on_start(len(jobs))
     results: list[SymbolRefresh] = []
     with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="refresh") as pool:
         for future in as_completed([pool.submit(run, job) for job in jobs]):  # progress as each ends

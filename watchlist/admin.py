@@ -3,20 +3,40 @@
 Forms validate through the models' `full_clean()` (the same rules as the API). Fields that
 cannot change after creation are disabled on change forms rather than made admin read-only:
 a disabled field stays in the form, so the constraints that mention it are still checked.
-Creating a ticker and removing a watchlist item go through the services.
+Creating a ticker (checked with the provider first) and removing a watchlist item go
+through the services.
+
+Market figures on the ticker and position pages come from the cache only, read once per
+page (`market_snapshot(..., fetch_missing=False)`), and are hung on the page's rows: a page
+never waits on the provider and shows "—" for what the cache lacks. The ticker actions
+refresh and invalidate through `marketdata.services`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
-from watchlist import services
+from marketdata import services as marketdata_services
+from marketdata.clients.deadline import Deadline
+from marketdata.exceptions import InvalidSymbol, MojoError, ProviderError, UnknownSymbol
+from watchlist import selectors, services
 from watchlist.models import IMMUTABLE_FIELDS, Position, PositionStatus, Ticker, WatchlistItem
+from watchlist.valuation import Valuation
+
+EMPTY = "—"
+GAIN_COLOUR = "#1a7f37"
+LOSS_COLOUR = "#ba2121"  # the admin's own error red
 
 
 def _disable_on_change(form: forms.ModelForm[Any], field_names: tuple[str, ...]) -> None:
@@ -27,18 +47,129 @@ def _disable_on_change(form: forms.ModelForm[Any], field_names: tuple[str, ...])
             form.fields[name].disabled = True
 
 
+def _signed(value: Decimal | float, text: str) -> SafeString | str:
+    """`text` in green above zero, red below, plain at zero."""
+    if value == 0:
+        return text
+    return format_html('<span style="color: {};">{}</span>', GAIN_COLOUR if value > 0 else LOSS_COLOUR, text)
+
+
+def _number(value: float | None, places: int = 2) -> str:
+    return EMPTY if value is None else f"{value:,.{places}f}"
+
+
+def _price(value: Decimal) -> str:
+    """A price with 2 to 4 decimals (option mids have half cents)."""
+    whole, _, fraction = f"{value.quantize(Decimal('0.0001')):,f}".partition(".")
+    return f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
+
+
+# --- Tickers -------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class TickerMarket:
+    """What the cache holds for one ticker: headline figures and earnings (None when cold)."""
+
+    summary: dict[str, Any] | None
+    earnings: marketdata_services.EarningsInfo | None
+
+
+_TICKER_MARKET = "_admin_market"
+
+
+def attach_ticker_market(tickers: Iterable[Ticker]) -> None:
+    """Read the cache once for all `tickers` and hang each one's `TickerMarket` on it."""
+    rows = list(tickers)
+    try:
+        snapshot = marketdata_services.market_snapshot(symbols=[t.symbol for t in rows], fetch_missing=False)
+    except MojoError:  # a stored symbol that no longer normalises: show the page cold
+        snapshot = marketdata_services.MarketSnapshot()
+    for ticker in rows:
+        market = TickerMarket(
+            marketdata_services.stock_summary(ticker.symbol, snapshot), snapshot.earnings.get(ticker.symbol)
+        )
+        setattr(ticker, _TICKER_MARKET, market)
+
+
+def ticker_market(ticker: Ticker) -> TickerMarket:
+    """The ticker's cached figures: attached by the changelist, else read now (change page)."""
+    if not hasattr(ticker, _TICKER_MARKET):
+        attach_ticker_market([ticker])
+    market: TickerMarket = getattr(ticker, _TICKER_MARKET)
+    return market
+
+
+def _refresh_message(result: marketdata_services.SymbolRefresh) -> tuple[int, str]:
+    """The message level and text reporting one symbol's refresh."""
+    datasets = ", ".join(f"{name} {state}" for name, state in result.datasets.items())
+    if result.skipped:
+        return messages.INFO, f"{result.symbol}: skipped, another refresh of it is running."
+    if result.error:
+        return messages.ERROR, f"{result.symbol}: failed ({result.error})."
+    if result.ok:
+        return messages.SUCCESS, f"{result.symbol}: ok ({datasets})."
+    return (
+        messages.WARNING,
+        f"{result.symbol}: stale ({datasets}); the provider did not answer, the cached data is kept.",
+    )
+
+
 class TickerForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _disable_on_change(self, ("symbol",))
 
+    def clean(self) -> dict[str, Any]:
+        """Check a new symbol with the provider (the spec's "Validate Ticker") before saving."""
+        cleaned: dict[str, Any] = super().clean() or {}
+        symbol = cleaned.get("symbol")
+        if self.instance.pk is not None or not symbol:
+            return cleaned
+        try:
+            services.ticker_ensure_known(symbol=symbol)
+        except InvalidSymbol:
+            pass  # the model's clean() puts its message on the field
+        except UnknownSymbol as error:
+            self.add_error("symbol", error.message)
+        except ProviderError as error:
+            message = f"Could not check the symbol with the provider ({error.code}); try again."
+            self.add_error("symbol", message)
+        return cleaned
+
+
+MARKET_FIELDS = (
+    "last_price",
+    "change_percent",
+    "sma_20",
+    "sma_50",
+    "sma_200",
+    "rsi_14",
+    "next_earnings",
+)
+
 
 @admin.register(Ticker)
 class TickerAdmin(admin.ModelAdmin):
     form = TickerForm
-    list_display = ("symbol", "name", "created_at")
+    list_display = ("symbol", "name", *MARKET_FIELDS, "created_at")
     search_fields = ("symbol", "name")
-    readonly_fields = ("created_at",)
+    readonly_fields = ("created_at", *MARKET_FIELDS, "market_as_of")
+    actions = ("refresh_market_data", "invalidate_cache")
+
+    def get_fieldsets(self, request: HttpRequest, obj: Ticker | None = None) -> Any:
+        main = (None, {"fields": ("symbol", "name", "created_at")})
+        if obj is None:
+            return [main]
+        market = (
+            "Market data (from the cache only; refresh with the list's action)",
+            {"fields": (*MARKET_FIELDS, "market_as_of")},
+        )
+        return [main, market]
+
+    def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
+        changelist = super().get_changelist_instance(request)
+        # Evaluating the page's queryset caches its rows: the template renders these objects.
+        attach_ticker_market(changelist.result_list)
+        return changelist
 
     def save_model(self, request: HttpRequest, obj: Ticker, form: Any, change: bool) -> None:
         if change:
@@ -49,6 +180,80 @@ class TickerAdmin(admin.ModelAdmin):
         obj.pk, obj.created_at = created.pk, created.created_at
         obj._state.adding = False
         obj.save(update_fields=["name"])
+
+    # --- Cached market figures ---------------------------------------------------------------------
+    def _figure(self, obj: Ticker, name: str, places: int = 2) -> str:
+        summary = ticker_market(obj).summary
+        return _number(summary.get(name) if summary else None, places)
+
+    @admin.display(description="last price")
+    def last_price(self, obj: Ticker) -> str:
+        return self._figure(obj, "price")
+
+    @admin.display(description="change %")
+    def change_percent(self, obj: Ticker) -> SafeString | str:
+        summary = ticker_market(obj).summary
+        value = summary.get("change_percent") if summary else None
+        return EMPTY if value is None else _signed(value, f"{value:+.2f} %")
+
+    @admin.display(description="SMA 20")
+    def sma_20(self, obj: Ticker) -> str:
+        return self._figure(obj, "sma_20")
+
+    @admin.display(description="SMA 50")
+    def sma_50(self, obj: Ticker) -> str:
+        return self._figure(obj, "sma_50")
+
+    @admin.display(description="SMA 200")
+    def sma_200(self, obj: Ticker) -> str:
+        return self._figure(obj, "sma_200")
+
+    @admin.display(description="RSI 14")
+    def rsi_14(self, obj: Ticker) -> str:
+        return self._figure(obj, "rsi_14", places=1)
+
+    @admin.display(description="next earnings")
+    def next_earnings(self, obj: Ticker) -> str:
+        earnings = ticker_market(obj).earnings
+        if earnings is None or earnings.status == "unknown":
+            return EMPTY
+        if earnings.next_date is None:
+            return "none scheduled"
+        return f"{earnings.next_date.isoformat()} (in {earnings.days_to_earnings} d)"
+
+    @admin.display(description="stock data as of")
+    def market_as_of(self, obj: Ticker) -> str:
+        summary = ticker_market(obj).summary
+        if summary is None:
+            return EMPTY
+        meta = summary["meta"]
+        return f"{meta['as_of']}{' (stale)' if meta['stale'] else ''}"
+
+    # --- Actions -------------------------------------------------------------------------------------
+    @admin.action(description="Refresh market data", permissions=["change"])
+    def refresh_market_data(self, request: HttpRequest, queryset: QuerySet[Ticker]) -> None:
+        """Refetch the selected symbols' stock data, chain and earnings within the request budget."""
+        deadline = Deadline.for_request()
+        for symbol in queryset.order_by("symbol").values_list("symbol", flat=True):
+            if deadline.expired:
+                text = f"{symbol}: not refreshed, the request budget ran out."
+                self.message_user(request, text, messages.WARNING)
+                continue
+            refreshed = marketdata_services.refresh_symbol(symbol, force=True, deadline=deadline)
+            level, text = _refresh_message(refreshed)
+            self.message_user(request, text, level)
+
+    @admin.action(description="Invalidate cache", permissions=["change"])
+    def invalidate_cache(self, request: HttpRequest, queryset: QuerySet[Ticker]) -> None:
+        """Delete the selected symbols' cached market data (stock, chain, earnings, option prices)."""
+        deleted = {
+            symbol: marketdata_services.invalidate_symbol(symbol)
+            for symbol in queryset.order_by("symbol").values_list("symbol", flat=True)
+        }
+        detail = ", ".join(f"{symbol} {count}" for symbol, count in deleted.items())
+        self.message_user(
+            request, f"Deleted {sum(deleted.values())} cache key(s): {detail}.", messages.SUCCESS
+        )
 
 
 @admin.register(WatchlistItem)
@@ -103,6 +308,8 @@ class PositionAdmin(admin.ModelAdmin):
         "strategy",
         "opened_at",
         "status_display",
+        "current_price",
+        "pnl",
     )
     list_filter = ("owner", "strategy", "instrument", StatusFilter)
     list_select_related = ("ticker", "owner")
@@ -121,3 +328,51 @@ class PositionAdmin(admin.ModelAdmin):
     @admin.display(description="status", ordering="closed_at")
     def status_display(self, obj: Position) -> str:
         return obj.status
+
+    def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
+        changelist = super().get_changelist_instance(request)
+        attach_valuations(changelist.result_list)
+        return changelist
+
+    @admin.display(description="current price")
+    def current_price(self, obj: Position) -> str:
+        valuation = position_valuation(obj)
+        if valuation is None or valuation.current_price is None or valuation.price_source == "entry":
+            return EMPTY
+        return f"{_price(valuation.current_price)} ({valuation.price_source})"
+
+    @admin.display(description="P&L")
+    def pnl(self, obj: Position) -> SafeString | str:
+        valuation = position_valuation(obj)
+        if valuation is None:
+            return EMPTY
+        if valuation.realised_pnl is not None:
+            return _signed(valuation.realised_pnl, f"{valuation.realised_pnl:+,.2f} realised")
+        if valuation.unrealised_pnl is None or valuation.price_source == "entry":
+            return EMPTY  # no price in the cache: the entry price would only show a made-up 0.00
+        percent = valuation.unrealised_pnl_pct
+        text = f"{valuation.unrealised_pnl:+,.2f}" + (f" ({percent:+.2f} %)" if percent is not None else "")
+        return _signed(valuation.unrealised_pnl, text)
+
+
+# --- Positions' live valuation -------------------------------------------------------------------------
+_VALUATION = "_admin_valuation"
+
+
+def attach_valuations(positions: Iterable[Position]) -> None:
+    """Value `positions` from the cache in one round trip and hang each `Valuation` on its row."""
+    rows = list(positions)
+    try:
+        valuations = selectors.position_valuations(rows, fetch_missing=False)
+    except MojoError:
+        valuations = {}
+    for position in rows:
+        setattr(position, _VALUATION, valuations.get(position.pk))
+
+
+def position_valuation(position: Position) -> Valuation | None:
+    """The position's cached valuation: attached by the changelist, else computed now."""
+    if not hasattr(position, _VALUATION):
+        attach_valuations([position])
+    valuation: Valuation | None = getattr(position, _VALUATION)
+    return valuation

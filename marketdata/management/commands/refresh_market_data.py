@@ -38,8 +38,8 @@ def describe(result: services.SymbolRefresh) -> str:
         return f"{result.symbol}: skipped (another refresh is running it)"
     if result.error:
         return f"{result.symbol}: FAILED {result.error}"
-    datasets = " ".join(f"{name}={state}" for name, state in result.datasets.items())
-    return f"{result.symbol}: {'ok' if result.ok else 'FAILED'} {datasets}"
+    states = [f"{name}={state}" for name, state in result.datasets.items()]
+    return " ".join([f"{result.symbol}:", "ok" if result.ok else "FAILED", *states])
 
 
 class Command(BaseCommand):
@@ -94,6 +94,7 @@ class Command(BaseCommand):
                 force=options["force"],
                 only=only,
                 concurrency=options["concurrency"],
+                on_start=(lambda total: setattr(progress, "total", total)) if progress is not None else None,
                 on_result=report,
             )
         finally:
