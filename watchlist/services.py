@@ -118,56 +118,25 @@ def position_open(
     notes: str = "",
 ) -> Position:
     """Record a position for the user; raise ValidationError (nothing saved) when it is invalid."""
-    symbol = ticker_ensure_known(symbol=symbol)
+    symbol = ticker_ensure_known(symbol=symbol)  # may wait on the provider: outside the transaction
     with transaction.atomic():
-        return _position_create(
-            user=user,
-            symbol=symbol,
+        position = Position(
+            owner=user,
+            ticker=ticker_get_or_create(symbol=symbol),
             instrument=instrument,
+            option_ticker=option_ticker,
             quantity=quantity,
             entry_price=entry_price,
-            strategy=strategy,
-            option_ticker=option_ticker,
-            multiplier=multiplier,
-            opened_at=opened_at,
+            opened_at=opened_at or clock.now(),
             closed_at=closed_at,
             exit_price=exit_price,
+            strategy=strategy,
             notes=notes,
         )
-
-
-def _position_create(
-    *,
-    user: User,
-    symbol: str,
-    instrument: str,
-    quantity: int,
-    entry_price: Decimal,
-    strategy: str,
-    option_ticker: str | None,
-    multiplier: int | None,
-    opened_at: datetime | None,
-    closed_at: datetime | None,
-    exit_price: Decimal | None,
-    notes: str,
-) -> Position:
-    position = Position(
-        owner=user,
-        ticker=ticker_get_or_create(symbol=symbol),
-        instrument=instrument,
-        option_ticker=option_ticker,
-        quantity=quantity,
-        entry_price=entry_price,
-        opened_at=opened_at or clock.now(),
-        closed_at=closed_at,
-        exit_price=exit_price,
-        strategy=strategy,
-        notes=notes,
-    )
-    if multiplier is not None:  # otherwise clean() sets the instrument's default
-        position.multiplier = multiplier
-    position.full_clean()
-    position.save()
+        if multiplier is not None:  # otherwise clean() sets the instrument's default
+            position.multiplier = multiplier
+        position.full_clean()
+        position.save()
     return position
 
 
