@@ -23,7 +23,7 @@ STRIKE_DIGITS = 8
 MAX_STRIKE_UNITS = 10**STRIKE_DIGITS - 1
 # A root starts with a letter; adjusted contracts add a digit (GME1), class shares drop the dot (BRKB).
 ROOT_RE = re.compile(r"^[A-Z][A-Z0-9]{0,5}$")
-_TAIL_RE = re.compile(r"^(?P<date>\d{6})(?P<type>[CP])(?P<strike>\d{8})$")
+_TAIL_RE = re.compile(r"^(?P<date>[0-9]{6})(?P<type>[CP])(?P<strike>[0-9]{8})$")
 _TAIL_LENGTH = 6 + 1 + STRIKE_DIGITS
 _TYPE_LETTER: dict[str, str] = {"call": "C", "put": "P"}
 _LETTER_TYPE: dict[str, ContractType] = {"C": "call", "P": "put"}

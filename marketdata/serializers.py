@@ -251,7 +251,7 @@ class RefreshQuerySerializer(serializers.Serializer):
 
 
 class ValidateTickerRequestSerializer(serializers.Serializer):
-    symbol = serializers.CharField(max_length=16)
+    symbol = serializers.CharField(max_length=16, trim_whitespace=False)
 
     def validate_symbol(self, value: str) -> str:
         return normalize_symbol(value)

@@ -13,7 +13,7 @@ MAX_RAW_LENGTH = 16
 
 def normalize_symbol(raw: object) -> str:
     """Return the canonical symbol (upper case, `-` as `.`) or raise InvalidSymbol."""
-    if not isinstance(raw, str) or len(raw) > MAX_RAW_LENGTH:
+    if not isinstance(raw, str) or not raw.isascii() or len(raw) > MAX_RAW_LENGTH:
         raise InvalidSymbol("A symbol is 1–5 letters, optionally '.' and 1–2 letters (e.g. BRK.B).")
     symbol = raw.strip().upper().replace("-", ".")
     if not SYMBOL_RE.fullmatch(symbol):

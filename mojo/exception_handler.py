@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -81,9 +82,19 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return Response(error_body(code, message, details), status=exc.status_code, headers=headers)
 
 
+@csrf_exempt  # it only answers 404; without this, unsafe methods get the CSRF page
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Answer unknown URLs under /api/ with the JSON error body."""
     return JsonResponse(error_body("not_found", "No such endpoint."), status=404)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> Any:
+    """JSON 400 under /api/ (e.g. too many query fields), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("bad_request", "Bad request."), status=400)
+    from django.views.defaults import bad_request as django_bad_request
+
+    return django_bad_request(request, exception or Exception())
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> Any:

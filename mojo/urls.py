@@ -18,5 +18,6 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
 ]
 
+handler400 = "mojo.exception_handler.bad_request"
 handler404 = "mojo.exception_handler.page_not_found"
 handler500 = "mojo.exception_handler.server_error"

@@ -22,6 +22,7 @@ class SymbolField(serializers.CharField):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 16)
+        kwargs.setdefault("trim_whitespace", False)  # normalize_symbol trims ASCII only
         kwargs.setdefault("help_text", "Stock symbol, e.g. AAPL or BRK.B.")
         super().__init__(**kwargs)
 

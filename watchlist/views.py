@@ -17,10 +17,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from marketdata.clients.deadline import Deadline
+from mojo.throttling import FailOpenScopedRateThrottle
 from watchlist import selectors, services
 from watchlist.models import Position, WatchlistItem
 from watchlist.serializers import (
@@ -50,7 +50,7 @@ class AuthTokenView(ObtainAuthToken):
 
     authentication_classes = ()
     # Password guessing is rate-limited per client address.
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [FailOpenScopedRateThrottle]
     throttle_scope = "auth"
 
     @extend_schema(
@@ -70,7 +70,7 @@ class WatchlistView(GenericAPIView[WatchlistItem]):
     @extend_schema(
         operation_id="watchlist_list",
         summary="The requesting user's watchlist",
-        responses={200: WatchlistItemSerializer(many=True), **error_responses(401, 429)},
+        responses={200: WatchlistItemSerializer(many=True), **error_responses(401, 404, 429)},
     )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(selectors.watchlist_for(_owner(request)))
@@ -121,7 +121,7 @@ class PositionListView(GenericAPIView[Position]):
         operation_id="positions_list",
         summary="The requesting user's positions, newest first",
         parameters=[PositionFilterSerializer],
-        responses={200: PositionValuedSerializer(many=True), **error_responses(400, 401, 429, 503)},
+        responses={200: PositionValuedSerializer(many=True), **error_responses(400, 401, 404, 429, 503)},
     )
     def get(self, request: Request) -> Response:
         filters = PositionFilterSerializer(data=request.query_params)

@@ -84,11 +84,15 @@ class Command(BaseCommand):
             seeded = services.seed_demo_iv_history(watchlist_services.DEMO_SYMBOLS, now=clock.now())
             self.stdout.write(f"IV history: {seeded} demo observations from the sandbox's IV model")
         # One line per upstream call is for operators; the demo shows the refresh's own progress.
-        logging.getLogger("marketdata.upstream").setLevel(logging.WARNING)
+        upstream = logging.getLogger("marketdata.upstream")
+        level = upstream.level
+        upstream.setLevel(logging.WARNING)
         try:
             call_command("refresh_market_data", concurrency=4)
         except CommandError as error:  # the demo serves what it has; the summary said what failed
             self.stdout.write(self.style.WARNING(f"refresh: {error}"))
+        finally:
+            upstream.setLevel(level)
         opened = watchlist_services.demo_positions_seed(user=user)
         if opened:
             self.stdout.write(f"Positions: opened {len(opened)} demo positions")
