@@ -189,3 +189,15 @@ def test_refresh_by_staff_refetches(staff, sandbox) -> None:
 
 def test_anonymous_is_401(sandbox) -> None:
     assert_error(APIClient().get("/api/v1/stocks/AAPL/"), 401, "not_authenticated")
+
+
+def test_user_over_the_api_rate_gets_429_with_retry_after(api, sandbox, monkeypatch) -> None:
+    from rest_framework.throttling import SimpleRateThrottle
+
+    # DRF reads the rates from settings once, at import.
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"user": "2/min", "auth": "10/min"})
+    statuses = [api.get("/api/v1/stocks/AAPL/earnings/").status_code for _ in range(2)]
+    response = api.get("/api/v1/stocks/AAPL/earnings/")
+    assert statuses == [200, 200]
+    assert_error(response, 429, "throttled")
+    assert int(response["Retry-After"]) >= 1
