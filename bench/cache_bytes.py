@@ -4,7 +4,8 @@ Run `python bench/cache_bytes.py [--symbol AAPL]` from the repository root. With
 Redis and the in-process sandbox it fetches a liquid symbol's stock data and options chain
 through `marketdata.services` (as the API and the refresh command do), then compares:
 
-- Redis `MEMORY USAGE` of `finance:cache:stock:{T}` and `finance:cache:options:{T}` (the value
+- Redis `MEMORY USAGE` of `finance:cache:stock:{T}` with its bars key and of
+  `finance:cache:options:{T}` with its summary key (the value
   as stored: django-redis' msgpack serializer + zlib compressor, plus Redis' own overhead);
 - the raw provider JSON of the same calls, fetched with `requests` straight from the sandbox:
   the daily aggs request mojo makes (730 calendar days) and the spec's two filtered chain
@@ -110,16 +111,23 @@ def main() -> None:
         stock = services.get_stock_data(symbol)
         chain = services.get_options_chain(symbol)
         redis = get_redis_connection("default")
-        keys = {"stock": md_cache.stock_cache_key(symbol), "options": md_cache.options_cache_key(symbol)}
-        memory = {name: int(redis.memory_usage(key, samples=0) or 0) for name, key in keys.items()}
-        stored = {name: len(redis.get(key) or b"") for name, key in keys.items()}
-        stored_values = {name: cache.get(key) for name, key in keys.items()}
+        bars = services.get_stock_bars(symbol)
+        # Each data set with the companion key its fetch writes: bars with stock data, the
+        # chain summary (what dashboards read) with the chain.
+        keys = {
+            "stock": [md_cache.stock_cache_key(symbol), md_cache.bars_cache_key(symbol)],
+            "options": [md_cache.options_cache_key(symbol), md_cache.options_summary_cache_key(symbol)],
+        }
+        memory = {
+            name: sum(int(redis.memory_usage(k, samples=0) or 0) for k in ks) for name, ks in keys.items()
+        }
+        stored = {name: sum(len(redis.get(k) or b"") for k in ks) for name, ks in keys.items()}
         pickled = {
-            name: len(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-            for name, value in stored_values.items()
+            name: sum(len(pickle.dumps(cache.get(k), protocol=pickle.HIGHEST_PROTOCOL)) for k in ks)
+            for name, ks in keys.items()
         }
         payload_pickled = {
-            "stock": len(pickle.dumps(stock.value, protocol=pickle.HIGHEST_PROTOCOL)),
+            "stock": len(pickle.dumps((stock.value, bars.value), protocol=pickle.HIGHEST_PROTOCOL)),
             "options": len(pickle.dumps(chain.value, protocol=pickle.HIGHEST_PROTOCOL)),
         }
         calls = provider_calls(env.sandbox.base_url, symbol)
@@ -135,7 +143,7 @@ def main() -> None:
     figures = {
         "symbol": symbol,
         "contracts": len(chain.value["contracts"]),
-        "bars": len(stock.value["bars"]),
+        "bars": len(bars.value["d"]),
         "provider_calls": calls,
         "raw_json_bytes": raw,
         "redis_memory_usage_bytes": memory,

@@ -36,8 +36,10 @@ def one_run(env: Any, symbols: list[str], concurrency: int, latency: float) -> d
     from django.core.cache import cache
 
     from marketdata import services
+    from marketdata.cache import local_entries
 
     cache.clear()
+    local_entries.clear()  # and the in-process layer in front of Redis
     env.sandbox.control.reset()
     env.sandbox.control.latency(latency)
     sandbox_cpu = env.sandbox.cpu_seconds()

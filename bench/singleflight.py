@@ -70,6 +70,8 @@ def main() -> None:
         from django.core.cache import cache
         from rest_framework.test import APIClient
 
+        from marketdata.cache import local_entries
+
         user = make_user("bench")
         control = env.sandbox.control
         control.latency(args.latency)
@@ -80,6 +82,7 @@ def main() -> None:
 
         # One cold request alone: the floor.
         cache.clear()
+        local_entries.clear()  # and the in-process layer in front of Redis
         control.reset()
         control.latency(args.latency)
         started = time.perf_counter()
@@ -90,6 +93,7 @@ def main() -> None:
 
         # The burst.
         cache.clear()
+        local_entries.clear()  # and the in-process layer in front of Redis
         control.reset()
         control.latency(args.latency)
         statuses, latencies = cold_burst(user, args.clients)
