@@ -6,7 +6,7 @@ never talk to Redis: `get_or_fetch` owns freshness, stale retention, single-flig
 
 An entry is `{"v": payload, "f": fetched_at, "e": fresh_until, "m": missing}` (epoch seconds),
 stored for its fresh TTL plus a stale retention so a provider outage can still be answered.
-Serialisation (msgpack) and compression (zlib) are django-redis options in CACHES.
+Serialisation (msgpack) and compression (zstd) are django-redis options in CACHES.
 Redis failures never fail a request: reads miss, writes are skipped, locks are skipped.
 """
 
