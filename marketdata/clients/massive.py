@@ -209,7 +209,8 @@ def _number(value: Any, name: str) -> float | None:
     """Return `value` as a float; None stays None; anything but a finite number is an error."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    kind = type(value)  # exact types: bool is an int subclass, and this runs per field of every record
+    if kind is not float and kind is not int:
         raise ValueError(f"{name} is not a number: {value!r}")
     if not math.isfinite(value):
         raise ValueError(f"{name} is not finite: {value!r}")
