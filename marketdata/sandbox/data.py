@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from marketdata import occ
 from marketdata.option_analytics import black_scholes
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -540,11 +541,6 @@ def _strikes(spot: float, years: float, volatility: float, liquidity: Liquidity)
     return sorted(strikes)
 
 
-def _occ(root: str, expiry: date, contract_type: str, strike_milli: int) -> str:
-    flag = "C" if contract_type == "call" else "P"
-    return f"O:{root}{expiry:%y%m%d}{flag}{strike_milli:08d}"
-
-
 def _number(value: float) -> float | int:
     """Strikes as the provider writes them: 150, 272.5."""
     return int(value) if value == int(value) else value
@@ -589,7 +585,7 @@ def _chain(symbol: str, today: date) -> tuple[dict[str, Any], ...]:
                 records.append(
                     _contract(
                         rng=rng,
-                        ticker=_occ(root, expiry, contract_type, strike_milli),
+                        ticker=occ.build(root, expiry, contract_type, strike),
                         symbol=symbol,
                         contract_type=contract_type,
                         expiry_iso=iso,
