@@ -196,3 +196,24 @@ def test_missing_bars_entry_is_refetched_and_restores_both(sandbox) -> None:
     cache.delete_keys([cache.bars_cache_key("AAPL")])
     assert services.get_stock_bars("AAPL").cached is False
     assert sandbox.control.count("aggs") == 2
+
+
+def test_many_stock_data_returns_results_and_per_symbol_errors(sandbox) -> None:
+    services.get_stock_data("AAPL")  # one hit, the rest are misses
+    batch = services.get_many_stock_data(["AAPL", "msft", "ZZZZ", "not a symbol"])
+    assert set(batch.results) == {"AAPL", "MSFT"}
+    assert batch.results["AAPL"].cached is True and batch.results["MSFT"].cached is False
+    assert {k: e.code for k, e in batch.errors.items()} == {
+        "ZZZZ": "ticker_not_found",
+        "not a symbol": "invalid_symbol",
+    }
+
+
+def test_many_stock_data_reads_the_cached_ones_in_one_round_trip(sandbox, monkeypatch) -> None:
+    for symbol in ("AAPL", "MSFT", "NVDA"):
+        services.get_stock_data(symbol)
+    calls: list[int] = []
+    original = cache.read_many
+    monkeypatch.setattr(cache, "read_many", lambda keys: calls.append(1) or original(keys))
+    batch = services.get_many_stock_data(["AAPL", "MSFT", "NVDA"])
+    assert len(batch.results) == 3 and len(calls) == 1
