@@ -214,6 +214,11 @@ def test_many_stock_data_reads_the_cached_ones_in_one_round_trip(sandbox, monkey
         services.get_stock_data(symbol)
     calls: list[int] = []
     original = cache.read_many
-    monkeypatch.setattr(cache, "read_many", lambda keys: calls.append(1) or original(keys))
+
+    def counting(keys):
+        calls.append(1)
+        return original(keys)
+
+    monkeypatch.setattr(cache, "read_many", counting)
     batch = services.get_many_stock_data(["AAPL", "MSFT", "NVDA"])
     assert len(batch.results) == 3 and len(calls) == 1
