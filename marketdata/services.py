@@ -240,17 +240,15 @@ def _chain_payload(
     atm = option_analytics.atm_iv(analysed, spot=spot) if spot else None
     counts: dict[str, int] = {}
     if spot and analysed:
-        signals = strategies.generate_signals(
+        # Earnings are fetched separately and may change; counts here ignore them.
+        counts = strategies.candidate_counts(
             analysed,
             spot=spot,
             today=today,
             earnings_date=None,
-            earnings_known=False,
-            include_earnings=True,
-            shares_held=0,
+            earnings_known=True,
             thresholds=settings.STRATEGY_THRESHOLDS,
         )
-        counts = strategies.signal_counts(signals)
     return {
         "symbol": symbol,
         "spot": spot,

@@ -489,6 +489,64 @@ def _rank(candidates: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
     return sorted(candidates, key=key)[:limit]
 
 
+def _prepare(
+    contracts: Sequence[Mapping[str, Any]],
+    *,
+    spot: float,
+    today: date,
+    earnings_date: date | None,
+    earnings_known: bool,
+    include_earnings: bool,
+    shares_held: float,
+    iv_rank: float | None,
+) -> tuple[list[_Option], _Context]:
+    next_earnings = earnings_date if earnings_known and earnings_date and earnings_date >= today else None
+    ctx = _Context(
+        spot=spot,
+        today=today,
+        earnings_date=next_earnings,
+        earnings_known=earnings_known,
+        include_earnings=include_earnings,
+        shares_held=shares_held,
+        iv_rank=iv_rank,
+    )
+    return [o for o in (_parse(c, today) for c in contracts) if o is not None], ctx
+
+
+def candidate_counts(
+    contracts: Sequence[Mapping[str, Any]],
+    *,
+    spot: float,
+    today: date,
+    earnings_date: date | None,
+    earnings_known: bool,
+    thresholds: Mapping[str, Any],
+) -> dict[str, int]:
+    """How many candidates each strategy has, uncapped (what a dashboard shows).
+
+    Cheaper than `generate_signals`: PMCC pairs are counted, not rendered. Earnings exclusion
+    applies as by default; holdings do not change what qualifies.
+    """
+    options, ctx = _prepare(
+        contracts,
+        spot=spot,
+        today=today,
+        earnings_date=earnings_date,
+        earnings_known=earnings_known,
+        include_earnings=False,
+        shares_held=0,
+        iv_rank=None,
+    )
+    return {
+        "csp": len(_short_premium(options, ctx, thresholds["csp"], strategy="csp")),
+        "covered_call": len(
+            _short_premium(options, ctx, thresholds["covered_call"], strategy="covered_call")
+        ),
+        "leaps": len(_leaps(options, ctx, thresholds["leaps"])),
+        "pmcc": len(_pmcc_pairs(options, ctx, thresholds["pmcc"])),
+    }
+
+
 def generate_signals(
     contracts: Sequence[Mapping[str, Any]],
     *,
@@ -513,17 +571,16 @@ def generate_signals(
     unknown = sorted(set(requested) - set(STRATEGIES))
     if unknown:
         raise ValueError(f"unknown strategies: {', '.join(unknown)}")
-    next_earnings = earnings_date if earnings_known and earnings_date and earnings_date >= today else None
-    ctx = _Context(
+    options, ctx = _prepare(
+        contracts,
         spot=spot,
         today=today,
-        earnings_date=next_earnings,
+        earnings_date=earnings_date,
         earnings_known=earnings_known,
         include_earnings=include_earnings,
         shares_held=shares_held,
         iv_rank=iv_rank,
     )
-    options = [o for o in (_parse(c, today) for c in contracts) if o is not None]
     limit = int(thresholds.get("max_candidates", DEFAULT_MAX_CANDIDATES))
     builders: dict[str, Callable[[], list[dict[str, Any]]]] = {
         "csp": lambda: _short_premium(options, ctx, thresholds["csp"], strategy="csp"),

@@ -222,3 +222,20 @@ def test_many_stock_data_reads_the_cached_ones_in_one_round_trip(sandbox, monkey
     monkeypatch.setattr(cache, "read_many", counting)
     batch = services.get_many_stock_data(["AAPL", "MSFT", "NVDA"])
     assert len(batch.results) == 3 and len(calls) == 1
+
+
+def test_cached_signal_counts_count_every_qualifying_candidate(sandbox, settings) -> None:
+    chain = services.get_options_chain("AAPL").value
+    analysed = services.analyse_chain(chain, today=clock.market_today())
+    ranked = services.strategies.generate_signals(
+        analysed,
+        spot=chain["spot"],
+        today=clock.market_today(),
+        earnings_date=None,
+        earnings_known=True,
+        include_earnings=False,
+        shares_held=0,
+        thresholds={**settings.STRATEGY_THRESHOLDS, "max_candidates": 100_000},
+    )
+    assert chain["signal_counts"] == {name: len(found) for name, found in ranked.items()}
+    assert chain["signal_counts"]["csp"] > settings.STRATEGY_THRESHOLDS["max_candidates"]
