@@ -345,7 +345,8 @@ def _try_lock(key: str) -> _Lock | None:
 
 
 # --- Get or fetch -------------------------------------------------------------------------------
-_UNSET: Any = object()
+# "The caller did not read this entry" (as opposed to None: "read, and nothing is there").
+UNREAD: Any = object()
 
 
 def _served(entry: Entry, *, dataset: str, result: str, stale: bool) -> Cached[Any]:
@@ -363,7 +364,7 @@ def get_or_fetch(
     fresh_ttl: Callable[[datetime], int],
     force: bool = False,
     deadline: Deadline | None = None,
-    entry: Entry | None = _UNSET,
+    entry: Entry | None = UNREAD,
     remember_unknown: bool = False,
 ) -> Cached[Any]:
     """Return the cached payload when fresh, else fetch it once for everyone and store it.
@@ -378,7 +379,7 @@ def get_or_fetch(
     `entry` lets a caller pass an entry it already read (one round trip for many keys).
     """
     now = clock.now()
-    current = read(key) if entry is _UNSET else entry
+    current = read(key) if entry is UNREAD else entry
     if current is not None and not force and current.is_fresh(now):
         return _served(current, dataset=dataset, result="hit", stale=False)
 

@@ -6,7 +6,6 @@ today, and later dates would raise). Holidays are closed, early closes end at 13
 
 from __future__ import annotations
 
-import bisect
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -98,27 +97,6 @@ def latest_completed_session(now: datetime) -> date:
     return sessions.dates[index]
 
 
-def latest_session(now: datetime) -> date:
-    """The session in progress at `now`, else the latest completed one."""
-    today = market_date(now)
-    return today if is_session(today) and is_open(now) else latest_completed_session(now)
-
-
 def sessions_between(start: date, end: date) -> list[date]:
     """Every session date in [start, end]."""
     return [d for d in _sessions().dates if start <= d <= end]
-
-
-def session_close(day: date) -> datetime:
-    """The close of session `day` (UTC); 13:00 New York on early-close days."""
-    sessions = _sessions()
-    return _from_ns(int(sessions.closes[sessions.date_index[day]]))
-
-
-def previous_session(day: date) -> date:
-    """The last session strictly before `day` (which need not be a session)."""
-    sessions = _sessions()
-    index = bisect.bisect_left(sessions.dates, day) - 1
-    if index < 0:
-        raise ValueError(f"no session before {day}")
-    return sessions.dates[index]

@@ -11,11 +11,11 @@ from __future__ import annotations
 import bisect
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -27,6 +27,7 @@ from marketdata.clients.deadline import Deadline
 from marketdata.domain import DailyBar, OptionSnapshot, bars_from_columns, bars_to_columns
 from marketdata.exceptions import (
     EarningsUnavailable,
+    InvalidOptionTicker,
     MojoError,
     ProviderError,
     TickerNotFound,
@@ -45,6 +46,27 @@ IV_HISTORY_SESSIONS = 252
 
 def _long_ttl(_: datetime) -> int:
     return market_hours.LONG_TTL
+
+
+J = TypeVar("J")
+R = TypeVar("R")
+
+
+def _pooled(function: Callable[[J], R], jobs: Sequence[J], *, workers: int, name: str) -> Iterator[R]:
+    """Run `function` over `jobs` in a bounded thread pool; yield results as each completes.
+
+    Each worker closes its database connections after a job (threads get their own).
+    """
+
+    def job(item: J) -> R:
+        try:
+            return function(item)
+        finally:
+            close_old_connections()
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs))), thread_name_prefix=name) as pool:
+        for future in as_completed([pool.submit(job, item) for item in jobs]):
+            yield future.result()
 
 
 # --- Stock data ------------------------------------------------------------------------------------
@@ -88,7 +110,7 @@ def get_stock_data(
     *,
     force_refresh: bool = False,
     deadline: Deadline | None = None,
-    entry: cache.Entry | None = cache._UNSET,
+    entry: cache.Entry | None = cache.UNREAD,
 ) -> Cached[dict[str, Any]]:
     """Return a symbol's price, change and indicators from ~2 years of daily bars.
 
@@ -119,7 +141,7 @@ def get_stock_bars(
     *,
     force_refresh: bool = False,
     deadline: Deadline | None = None,
-    entry: cache.Entry | None = cache._UNSET,
+    entry: cache.Entry | None = cache.UNREAD,
 ) -> Cached[dict[str, list[Any]]]:
     """Return the daily bars (column-wise) the stock data was computed from."""
     symbol = normalize_symbol(ticker)
@@ -182,27 +204,20 @@ def get_many_stock_data(
                 batch.errors[symbol] = error
         else:
             misses.append(symbol)
-    if misses:
-        pinned = clock.now() if clock._pinned is not None else None
 
-        def one(symbol: str) -> tuple[str, Cached[dict[str, Any]] | MojoError]:
-            try:
-                if pinned is not None:
-                    clock.pin(pinned)  # worker threads see the caller's pinned clock
-                found = entries.get(cache.stock_cache_key(symbol))
-                return symbol, get_stock_data(symbol, deadline=deadline, entry=found)
-            except MojoError as error:
-                return symbol, error
-            finally:
-                close_old_connections()
+    def fetch(symbol: str) -> tuple[str, Cached[dict[str, Any]] | MojoError]:
+        try:
+            found = entries.get(cache.stock_cache_key(symbol))
+            return symbol, get_stock_data(symbol, deadline=deadline, entry=found)
+        except MojoError as error:
+            return symbol, error
 
-        workers = max(1, min(concurrency or settings.MARKETDATA_FETCH_CONCURRENCY, len(misses)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stockdata") as pool:
-            for symbol, outcome in pool.map(one, misses):
-                if isinstance(outcome, MojoError):
-                    batch.errors[symbol] = outcome
-                else:
-                    batch.results[symbol] = outcome
+    workers = concurrency or settings.MARKETDATA_FETCH_CONCURRENCY
+    for symbol, outcome in _pooled(fetch, misses, workers=workers, name="stockdata"):
+        if isinstance(outcome, MojoError):
+            batch.errors[symbol] = outcome
+        else:
+            batch.results[symbol] = outcome
     return batch
 
 
@@ -410,8 +425,6 @@ def get_option_price(
 
 def occ_mismatch(option_ticker: str, symbol: str) -> MojoError:
     """The error for an option ticker whose root is another symbol's."""
-    from marketdata.exceptions import InvalidOptionTicker
-
     return InvalidOptionTicker(
         f"{option_ticker} is not an option on {symbol}.",
         details={"option_ticker": option_ticker[:32], "symbol": symbol},
@@ -445,7 +458,7 @@ def get_earnings(
     *,
     force_refresh: bool = False,
     deadline: Deadline | None = None,
-    entry: cache.Entry | None = cache._UNSET,
+    entry: cache.Entry | None = cache.UNREAD,
 ) -> EarningsInfo:
     """Upcoming earnings dates (cached as a list; the next one is chosen at read time)."""
     symbol = normalize_symbol(ticker)
@@ -926,17 +939,11 @@ def refresh_market_data(
     calls_before = _upstream_calls_so_far()
     symbols = [normalize_symbol(t) for t in tickers] if tickers else watched_symbols()
     contracts = [(u, o) for u, o in open_option_contracts() if not tickers or u in symbols]
-    pinned = clock._pinned
 
     def run(job: Any) -> SymbolRefresh:
-        try:
-            if pinned is not None:
-                clock.pin(pinned)
-            if isinstance(job, str):
-                return refresh_symbol(job, force=force, only=only, record_iv=False)
-            return refresh_option_price(*job, force=force)
-        finally:
-            close_old_connections()
+        if isinstance(job, str):
+            return refresh_symbol(job, force=force, only=only, record_iv=False)
+        return refresh_option_price(*job, force=force)
 
     jobs: list[Any] = list(dict.fromkeys(symbols)) if set(only) & set(DATASETS) else []
     if "option_price" in only:
@@ -944,15 +951,13 @@ def refresh_market_data(
     if on_start is not None:
         on_start(len(jobs))
     results: list[SymbolRefresh] = []
-    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="refresh") as pool:
-        for future in as_completed([pool.submit(run, job) for job in jobs]):  # progress as each ends
-            outcome = future.result()
-            results.append(outcome)
-            if outcome.atm_iv:
-                # Database writes stay on this thread (SQLite: one writer; tests: one connection).
-                record_iv_snapshot(outcome.symbol, atm_iv=outcome.atm_iv, now=clock.now())
-            if on_result is not None:
-                on_result(outcome)
+    for outcome in _pooled(run, jobs, workers=concurrency, name="refresh"):
+        results.append(outcome)
+        if outcome.atm_iv:
+            # Database writes stay on this thread (SQLite: one writer; tests: one connection).
+            record_iv_snapshot(outcome.symbol, atm_iv=outcome.atm_iv, now=clock.now())
+        if on_result is not None:
+            on_result(outcome)
     stamp = record_last_refresh()
     return RefreshReport(
         results=results,
@@ -1101,13 +1106,9 @@ def _fetch_snapshot_misses(
     deadline: Deadline | None,
     concurrency: int | None,
 ) -> None:
-    pinned = clock._pinned
-
     def run(job: tuple[str, Any]) -> tuple[tuple[str, Any], Any]:
         kind, target = job
         try:
-            if pinned is not None:
-                clock.pin(pinned)
             if kind == "stock":
                 found = entries.get(cache.stock_cache_key(target))
                 return job, get_stock_data(target, deadline=deadline, entry=found)
@@ -1120,23 +1121,20 @@ def _fetch_snapshot_misses(
             return job, get_option_price(*target, deadline=deadline)
         except MojoError as error:
             return job, error
-        finally:
-            close_old_connections()
 
-    workers = max(1, min(concurrency or settings.MARKETDATA_FETCH_CONCURRENCY, len(jobs)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="snapshot") as pool:
-        for (kind, target), outcome in pool.map(run, jobs):
-            name = target if isinstance(target, str) else target[1]
-            if isinstance(outcome, MojoError):
-                snapshot.errors[name] = outcome
-            elif kind == "stock":
-                snapshot.stocks[name] = outcome
-            elif kind == "earnings":
-                snapshot.earnings[name] = outcome
-            elif kind == "bars":
-                snapshot.bars[name] = outcome
-            else:
-                snapshot.option_prices[name] = outcome
+    workers = concurrency or settings.MARKETDATA_FETCH_CONCURRENCY
+    for (kind, target), outcome in _pooled(run, jobs, workers=workers, name="snapshot"):
+        name = target if isinstance(target, str) else target[1]
+        if isinstance(outcome, MojoError):
+            snapshot.errors[name] = outcome
+        elif kind == "stock":
+            snapshot.stocks[name] = outcome
+        elif kind == "earnings":
+            snapshot.earnings[name] = outcome
+        elif kind == "bars":
+            snapshot.bars[name] = outcome
+        else:
+            snapshot.option_prices[name] = outcome
 
 
 def stock_summary(symbol: str, snapshot: MarketSnapshot) -> dict[str, Any] | None:
