@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 from marketdata.exceptions import InvalidSymbol
+from marketdata.serializers import MetaSerializer
 from marketdata.symbols import normalize_symbol
 from mojo.api_schema import ErrorSerializer
 from watchlist.models import Position, PositionStatus, Strategy, WatchlistItem
@@ -235,12 +236,6 @@ class DashboardRowErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class DashboardMetaSerializer(serializers.Serializer):
-    as_of = serializers.DateTimeField()
-    cached = serializers.BooleanField()
-    stale = serializers.BooleanField()
-
-
 class DashboardRowSerializer(serializers.Serializer):
     symbol = serializers.CharField()
     price = serializers.FloatField(allow_null=True)
@@ -257,7 +252,7 @@ class DashboardRowSerializer(serializers.Serializer):
     days_to_earnings = serializers.IntegerField(allow_null=True)
     earnings_status = serializers.ChoiceField(choices=("scheduled", "none", "unknown"))
     signal_counts = serializers.DictField(child=serializers.IntegerField(), allow_null=True)
-    meta = DashboardMetaSerializer(allow_null=True)
+    meta = MetaSerializer(allow_null=True)
     error = DashboardRowErrorSerializer(allow_null=True)
 
 
