@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import socket
 import struct
 import threading
 import time
+from collections.abc import Sequence
 from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
@@ -62,10 +64,30 @@ class SandboxServer:
         self._thread.start()
         return self
 
-    def serve_forever(self) -> None:
-        """Serve in the foreground until interrupted (the management command's loop)."""
-        self._serving = True
-        self._httpd.serve_forever(poll_interval=0.5)
+    def serve_until_signalled(self, signals: Sequence[int] = (signal.SIGINT, signal.SIGTERM)) -> int:
+        """Serve until one of `signals` arrives, then stop; return the signal's number.
+
+        The handlers are installed here rather than relying on Python's KeyboardInterrupt:
+        a process started with SIGINT ignored (a background job of a non-interactive shell,
+        nohup) never gets one. Serving happens on the background thread, so the main thread
+        only sleeps and stopping never waits on what a connection is doing: handler threads
+        are daemons, and `stop()` waits only for the accept loop (0.1 s poll).
+        """
+        received: list[int] = []
+
+        def note(signum: int, _frame: object) -> None:
+            received.append(signum)
+
+        previous = {signum: signal.signal(signum, note) for signum in signals}
+        try:
+            self.start()
+            while not received:
+                time.sleep(0.1)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            self.stop()
+        return received[0]
 
     def stop(self) -> None:
         """Stop serving and release the port (idempotent)."""

@@ -21,7 +21,7 @@ def _day(raw: str) -> date:
 
 class Command(BaseCommand):
     help = (
-        "Serve the offline sandbox provider on loopback until interrupted. The first line of "
+        "Serve the offline sandbox provider on loopback until SIGINT (Ctrl-C) or SIGTERM. The first line of "
         "output is its base URL (point MASSIVE_BASE_URL and FMP_BASE_URL at it)."
     )
     requires_system_checks: list[str] = []  # the sandbox needs none of mojo's configuration
@@ -47,9 +47,4 @@ class Command(BaseCommand):
         today = options["today"].isoformat() if options["today"] else "live (New York date)"
         self.stdout.write(f"today: {today}; control API: {server.base_url}/__sandbox/; Ctrl-C stops it")
         self.stdout.flush()
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.stop()
+        server.serve_until_signalled()
