@@ -29,8 +29,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from marketdata.sandbox.data import LIQUID_SYMBOLS
-from marketdata.sandbox.server import SandboxServer
+from devtools.sandbox.data import LIQUID_SYMBOLS
+from devtools.sandbox.server import SandboxServer
 
 PAGE = 250
 CLAIM = (70.0, 80.0)  # the spec: "70-80% less data transferred and processed"

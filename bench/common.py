@@ -72,8 +72,8 @@ class SandboxProcess:
     in-process server, plus `cpu_seconds()`."""
 
     def __init__(self, *, today: date = SANDBOX_TODAY) -> None:
-        from marketdata.sandbox.control import SandboxControl
-        from mojo.localredis import free_port
+        from devtools.localredis import free_port
+        from devtools.sandbox.control import SandboxControl
 
         port = free_port()
         self.process = subprocess.Popen(
@@ -118,11 +118,11 @@ def bench_env(*, settings_overrides: dict[str, Any] | None = None, sandbox_proce
     `sandbox_process`: run the sandbox in its own process instead of a thread of this one.
     """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mojo.settings.test")
-    from mojo.localredis import LocalRedis
+    from devtools.localredis import LocalRedis
 
     redis_server = LocalRedis().start()
     os.environ["REDIS_URL"] = redis_server.url  # before the settings module reads it
-    from marketdata.sandbox.server import SandboxServer
+    from devtools.sandbox.server import SandboxServer
 
     try:
         sandbox: Any = SandboxProcess() if sandbox_process else SandboxServer(today=SANDBOX_TODAY).start()
@@ -145,10 +145,7 @@ def _configure(
     import django
     from django.conf import settings
 
-    from mojo.settings.base import redis_cache
-
-    settings.REDIS_URL = redis_url
-    settings.CACHES = {"default": redis_cache(redis_url)}
+    assert redis_url == settings.REDIS_URL  # read from the environment bench_env set
     settings.MASSIVE_BASE_URL = settings.FMP_BASE_URL = sandbox_url
     settings.DATABASES = {
         "default": {

@@ -70,8 +70,8 @@ def main() -> None:
     with bench_env():
         from rest_framework.test import APIClient
 
+        from devtools.sandbox.data import UNIVERSE
         from marketdata import services
-        from marketdata.sandbox.data import UNIVERSE
         from watchlist.services import watchlist_add
 
         view_class = dashboard_view_class()
@@ -99,7 +99,7 @@ def main() -> None:
             watchlist_add(user=many, symbol=symbol)
         watchlist_add(user=one, symbol="AAPL")
         started = time.perf_counter()
-        report = services.refresh_market_data(tickers=symbols, concurrency=8)
+        report = services.refresh_market_data(symbols=symbols, concurrency=8)
         warm_seconds = time.perf_counter() - started
         assert not report.failed, [r.symbol for r in report.failed]
 

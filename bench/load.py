@@ -138,7 +138,7 @@ def locust_figures(prefix: Path) -> dict[str, Any]:
 
 def orchestrate(args: argparse.Namespace) -> None:
     from bench.common import SandboxProcess, print_summary, summary_row, write_results
-    from mojo.localredis import LocalRedis, free_port
+    from devtools.localredis import LocalRedis, free_port
 
     if shutil.which("locust", path=str(Path(sys.executable).parent)) is None:
         sys.exit("locust is not installed: pip install -e '.[load]' (or run `make load`)")
@@ -253,8 +253,9 @@ def seed(out: Path) -> None:
     from django.core.management import call_command
     from rest_framework.authtoken.models import Token
 
+    from devtools.sandbox.data import LIQUID_SYMBOLS, UNIVERSE
     from marketdata import services
-    from marketdata.sandbox.data import LIQUID_SYMBOLS, UNIVERSE
+    from watchlist.selectors import open_option_contracts
     from watchlist.services import position_open, watchlist_add
 
     call_command("migrate", verbosity=0, interactive=False)
@@ -271,7 +272,7 @@ def seed(out: Path) -> None:
         tokens.append(token.key)
         watched[token.key] = symbols
     all_symbols = sorted({s for symbols in watched.values() for s in symbols})
-    services.refresh_market_data(tickers=all_symbols, concurrency=8)
+    services.refresh_market_data(symbols=all_symbols, concurrency=8)
 
     # Positions: shares of the first watched symbol, a short put and a long call on the second.
     option_tickers: list[str] = []
@@ -303,7 +304,9 @@ def seed(out: Path) -> None:
                 strategy=strategy,
             )
             option_tickers.append(chosen["t"])
-    services.refresh_market_data(tickers=all_symbols, concurrency=8)  # the positions' option prices
+    services.refresh_market_data(  # and the positions' option prices
+        symbols=all_symbols, contracts=open_option_contracts(underlyings=all_symbols), concurrency=8
+    )
     out.write_text(
         json.dumps({"tokens": tokens, "watched": watched, "option_tickers": option_tickers}, indent=2) + "\n"
     )

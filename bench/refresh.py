@@ -96,7 +96,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with bench_env(sandbox_process=True) as env:
-        from marketdata.sandbox.data import UNIVERSE
+        from devtools.sandbox.data import UNIVERSE
 
         symbols = sorted(UNIVERSE)[:WANTED_SYMBOLS]
         levels = (args.concurrency, 1)

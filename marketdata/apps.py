@@ -12,8 +12,7 @@ class MarketdataConfig(AppConfig):
     verbose_name = "Market data"
 
     def ready(self) -> None:
-        """Register the settings checks (run by `check`, `migrate`, `runserver`)."""
-        from mojo.checks import check_operations_settings, check_provider_settings
+        """Register the provider settings check (run by `check`, `migrate`, `runserver`)."""
+        from marketdata.checks import check_provider_settings
 
         checks.register(check_provider_settings, "providers")
-        checks.register(check_operations_settings, "operations")

@@ -22,11 +22,10 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django_redis.exceptions import ConnectionInterrupted
-from redis.exceptions import RedisError
 
+from core.cache import REDIS_FAILURES
+from core.deadline import Deadline
 from marketdata import clock
-from marketdata.clients.deadline import Deadline
 from marketdata.exceptions import ProviderError, TickerNotFound
 from marketdata.metrics import CACHE_REQUESTS, REDIS_ERRORS, SINGLEFLIGHT_WAITS
 
@@ -44,8 +43,6 @@ LAST_REFRESH_KEY = "finance:last_refresh"
 UNKNOWN_SYMBOL_TTL = 3600
 LOCK_TTL = 60  # a crashed holder's lock expires after this
 SINGLEFLIGHT_POLL = 0.05
-
-REDIS_FAILURES: tuple[type[BaseException], ...] = (RedisError, ConnectionInterrupted, OSError)
 
 
 def stock_cache_key(symbol: str) -> str:

@@ -1,33 +1,15 @@
-"""mojo's one error hierarchy; each class knows its HTTP status and stable code.
+"""Market-data errors, on `core.errors.MojoError`: each knows its HTTP status and stable code.
 
-`mojo.exception_handler` is the only place these become HTTP responses. Provider clients
+`core.exception_handler` is the only place these become HTTP responses. Provider clients
 translate their libraries' exceptions (urllib3, massive, requests) into these at the
 boundary, so nothing foreign escapes.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import logging
 
-
-class MojoError(Exception):
-    """Base of every domain error mojo raises on purpose."""
-
-    status_code: int | None = 500
-    code: str = "error"
-    default_message: str = "Something went wrong."
-
-    def __init__(
-        self,
-        message: str | None = None,
-        *,
-        details: dict[str, Any] | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        self.message = message or self.default_message
-        self.details = details or {}
-        self.retry_after = retry_after
-        super().__init__(self.message)
+from core.errors import MojoError
 
 
 class InvalidSymbol(MojoError):
@@ -91,6 +73,7 @@ class ProviderAuthError(ProviderError):
     status_code = 502
     code = "provider_auth_failed"
     default_message = "The market-data provider rejected mojo's credentials."
+    log_level = logging.ERROR
 
 
 class MalformedResponse(ProviderError):
@@ -108,9 +91,6 @@ class EarningsUnavailable(MojoError):
     code = "earnings_unavailable"
     default_message = "Earnings dates are unavailable."
 
-
-# Default Retry-After (seconds) for 503s whose cause gave none.
-DEFAULT_RETRY_AFTER = 30
 
 ERROR_TABLE: dict[type[MojoError], tuple[int | None, str]] = {
     cls: (cls.status_code, cls.code)

@@ -90,6 +90,11 @@ def quote_ttl(now: datetime) -> int:
     return OFF_HOURS_TTL
 
 
+def long_ttl(now: datetime) -> int:
+    """TTL for options chains and earnings: a day, whatever the time (`now` for a uniform policy)."""
+    return LONG_TTL
+
+
 def latest_completed_session(now: datetime) -> date:
     """The most recent session whose close is at or before `now` (a Saturday gives Friday)."""
     sessions = _sessions()

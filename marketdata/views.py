@@ -17,11 +17,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api_schema import ERROR_RESPONSES
+from core.deadline import Deadline
 from marketdata import serializers as s
-from marketdata import services
-from marketdata.clients.deadline import Deadline
+from marketdata import services, strategies
 from marketdata.symbols import normalize_symbol
-from mojo.api_schema import ERROR_RESPONSES
+from watchlist.selectors import shares_held  # an interface's upward arrow: who holds what
 
 
 def _query(serializer_class: type[serializers.Serializer], params: QueryDict) -> dict[str, Any]:
@@ -139,15 +140,13 @@ class StockSignalsView(MarketDataView):
         responses={200: s.SignalsSerializer, **ERROR_RESPONSES},
     )
     def get(self, request: Request, symbol: str) -> Response:
-        from watchlist.selectors import shares_held
-
         normalized = normalize_symbol(symbol)
         query = _query(s.SignalsQuerySerializer, _only(request, "strategy", "include_earnings"))
         return Response(
             services.signals_overview(
                 normalized,
                 shares_held=shares_held(request.user, normalized),
-                strategy_names=query.get("strategy") or list(services.strategies.STRATEGIES),
+                strategy_names=query.get("strategy") or list(strategies.STRATEGIES),
                 include_earnings=query["include_earnings"],
                 force_refresh=self.force_refresh(request),
                 deadline=self.deadline(),

@@ -29,8 +29,8 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 import marketdata.metrics  # noqa: F401 - registers mojo's metrics with the default registry
-from mojo.checks import is_http_url, is_loopback_url
-from mojo.exception_handler import error_body
+from core.checks import is_http_url, is_loopback_url
+from core.exception_handler import error_body
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from mojo.exception_handler import api_not_found
+from core.exception_handler import api_not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -18,6 +18,6 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
 ]
 
-handler400 = "mojo.exception_handler.bad_request"
-handler404 = "mojo.exception_handler.page_not_found"
-handler500 = "mojo.exception_handler.server_error"
+handler400 = "core.exception_handler.bad_request"
+handler404 = "core.exception_handler.page_not_found"
+handler500 = "core.exception_handler.server_error"

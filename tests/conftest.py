@@ -1,73 +1,33 @@
-"""Suite-wide fixtures: a private redis-server, the sandbox provider and a pinned clock.
+"""Suite-wide fixtures: a pinned clock for every test; Redis and the sandbox for those that ask.
 
-Each pytest process (each xdist worker) starts its own redis-server on a free loopback
-port and stops it at the end; cache tests talk to that real server, never to a fake.
+Redis and the sandbox are opt-in per folder: a folder whose tests need them has a
+`conftest.py` with an autouse fixture asking for `redis` and/or `sandbox`, so pure tests
+(OCC parsing, indicators, …) start neither. Each pytest process (each xdist worker) starts
+its own redis-server on a free loopback port the first time a test asks, and stops it at
+the end; cache tests talk to that real server, never to a fake. Until then the test
+settings' cache refuses every call, so a test that uses the cache without asking fails
+loudly instead of quietly running on something else.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings
 
 from marketdata import clock
-from mojo.localredis import INSTALL_HINT, LocalRedis, redis_server_binary
 
 if TYPE_CHECKING:
-    from marketdata.sandbox.server import SandboxServer
+    from devtools.localredis import LocalRedis
+    from devtools.sandbox.server import SandboxServer
 
 NEW_YORK = ZoneInfo("America/New_York")
 # Tuesday, a regular NYSE session; the sandbox and mojo's clock agree on it.
 SANDBOX_TODAY = date(2026, 11, 24)
 AFTER_CLOSE = datetime(2026, 11, 24, 16, 30, tzinfo=NEW_YORK)
-
-_redis: LocalRedis | None = None
-
-
-def _point_cache_at(url: str) -> None:
-    from mojo.settings.base import redis_cache
-
-    settings.REDIS_URL = url
-    settings.CACHES = {"default": redis_cache(url)}
-    os.environ["REDIS_URL"] = url  # processes the tests start inherit it
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    global _redis
-    if redis_server_binary() is None:
-        raise pytest.UsageError(INSTALL_HINT)
-    _redis = LocalRedis().start()
-    _point_cache_at(_redis.url)
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    if _redis is not None:
-        _redis.stop()
-
-
-@pytest.fixture(scope="session")
-def redis_server() -> LocalRedis:
-    """The suite's private redis-server (tests may stop and restart it)."""
-    assert _redis is not None
-    return _redis
-
-
-@pytest.fixture(autouse=True)
-def _clean_cache(redis_server: LocalRedis) -> Iterator[None]:
-    """Start every test with an empty, running Redis and reset connection pools."""
-    if not redis_server.running:
-        redis_server.start()
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    if not redis_server.running:
-        redis_server.start()
 
 
 @pytest.fixture(autouse=True)
@@ -78,20 +38,46 @@ def pinned_clock() -> Iterator[datetime]:
 
 
 @pytest.fixture(scope="session")
+def redis_server() -> Iterator[LocalRedis]:
+    """This process's private redis-server, started on first use (tests may stop and restart it)."""
+    from devtools.localredis import INSTALL_HINT, LocalRedis, point_cache_at, redis_server_binary
+
+    if redis_server_binary() is None:
+        pytest.fail(INSTALL_HINT, pytrace=False)
+    server = LocalRedis().start()
+    point_cache_at(server.url)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis(redis_server: LocalRedis) -> Iterator[LocalRedis]:
+    """An empty, running Redis for this test (started again if an earlier test stopped it)."""
+    if not redis_server.running:
+        redis_server.start()
+    from django.core.cache import cache
+
+    cache.clear()
+    yield redis_server
+    if not redis_server.running:
+        redis_server.start()
+
+
+@pytest.fixture(scope="session")
 def sandbox_server() -> Iterator[SandboxServer]:
     """The offline provider on a free loopback port, its today pinned to SANDBOX_TODAY."""
-    from marketdata.sandbox.server import SandboxServer
+    from devtools.sandbox.server import SandboxServer
 
     server = SandboxServer(today=SANDBOX_TODAY).start()
     yield server
     server.stop()
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def sandbox(sandbox_server: SandboxServer, settings: pytest.FixtureRequest) -> Iterator[SandboxServer]:
     """The sandbox with faults and counters reset, and mojo's settings pointed at it.
 
-    Autouse: no test ever reaches a real provider, and the real client code always runs.
+    No test that asks for it reaches a real provider, and the real client code always runs.
     """
     sandbox_server.control.reset()
     settings.MASSIVE_BASE_URL = sandbox_server.base_url  # type: ignore[attr-defined]

@@ -27,10 +27,11 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from core.deadline import Deadline
+from core.errors import MojoError
 from marketdata import services as marketdata_services
-from marketdata.clients.deadline import Deadline
-from marketdata.exceptions import InvalidSymbol, MojoError, ProviderError, UnknownSymbol
-from watchlist import selectors, services
+from marketdata.exceptions import InvalidSymbol, ProviderError, UnknownSymbol
+from watchlist import portfolio, services
 from watchlist.models import IMMUTABLE_FIELDS, Position, PositionStatus, Ticker, WatchlistItem
 from watchlist.valuation import Valuation
 
@@ -363,7 +364,7 @@ def attach_valuations(positions: Iterable[Position]) -> None:
     """Value `positions` from the cache in one round trip and hang each `Valuation` on its row."""
     rows = list(positions)
     try:
-        valuations = selectors.position_valuations(rows, fetch_missing=False)
+        valuations = portfolio.position_valuations(rows, fetch_missing=False)
     except MojoError:
         valuations = {}
     for position in rows:

@@ -1,22 +1,18 @@
-"""Reads of watchlists and positions: one owner's rows for the API, and the cross-user sets
-(watched symbols, open contracts) the market-data refresh needs."""
+"""Database reads of watchlists and positions: one owner's rows for the API, and the cross-user
+sets (watched symbols, open contracts) the market-data refresh is given.
+
+Reads only: nothing here calls a provider or the cache (valuations are `watchlist.portfolio`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import date
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet, Sum
 
-from marketdata import clock
-from marketdata import services as marketdata_services
-from marketdata.clients.deadline import Deadline
-from marketdata.domain import OptionSnapshot
 from marketdata.symbols import normalize_symbol
 from watchlist.models import Instrument, Position, PositionStatus, Ticker, WatchlistItem
-from watchlist.valuation import Valuation, to_cents, value_position
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -57,11 +53,16 @@ def watched_symbols() -> list[str]:
     return list(watched.order_by("symbol").values_list("symbol", flat=True))
 
 
-def open_option_contracts() -> list[tuple[str, str]]:
-    """Return (underlying symbol, option ticker) for every open option position, each pair once."""
+def open_option_contracts(*, underlyings: Sequence[str] | None = None) -> list[tuple[str, str]]:
+    """Return (underlying symbol, option ticker) for every open option position, each pair once.
+
+    `underlyings` keeps only the contracts on those (normalised) symbols.
+    """
+    open_options = Position.objects.filter(instrument=Instrument.OPTION, closed_at__isnull=True)
+    if underlyings is not None:
+        open_options = open_options.filter(ticker__symbol__in=list(underlyings))
     rows = (
-        Position.objects.filter(instrument=Instrument.OPTION, closed_at__isnull=True)
-        .order_by("ticker__symbol", "option_ticker")
+        open_options.order_by("ticker__symbol", "option_ticker")
         .values_list("ticker__symbol", "option_ticker")
         .distinct()
     )
@@ -81,154 +82,10 @@ def shares_held(user: AbstractBaseUser | AnonymousUser, symbol: str) -> int:
     return int(total or 0)
 
 
-# --- Valuation and dashboard (market data read through marketdata.services) ---------------------------
-def position_valuations(
-    positions: Sequence[Position], *, fetch_missing: bool, deadline: Deadline | None = None
-) -> dict[int, Valuation]:
-    """Value positions from live prices: fetched within the deadline, or cache only (admin)."""
-    today = clock.market_today()
-    snapshot = _market_snapshot(positions, (), today=today, fetch_missing=fetch_missing, deadline=deadline)
-    return {p.pk: _value(p, snapshot, today=today) for p in positions}
-
-
-def _market_snapshot(
-    positions: Sequence[Position],
-    watched: Sequence[str],
-    *,
-    today: date,
-    fetch_missing: bool,
-    deadline: Deadline | None,
-) -> marketdata_services.MarketSnapshot:
-    """One cache round trip for watched symbols and what open positions need to be valued:
-    live contracts' prices, and the underlying's bars for options past expiration."""
-    open_positions = [p for p in positions if p.exit_price is None]
-    live: list[tuple[str, str]] = []
-    expired: list[str] = []
-    for position in open_positions:
-        expiration = position.expiration
-        if position.option_ticker and expiration is not None:
-            if expiration >= today:
-                live.append((position.ticker.symbol, position.option_ticker))
-            else:
-                expired.append(position.ticker.symbol)
-    return marketdata_services.market_snapshot(
-        symbols=[*watched, *(p.ticker.symbol for p in open_positions)],
-        option_contracts=live,
-        bar_symbols=expired,
-        fetch_missing=fetch_missing,
-        deadline=deadline,
-    )
-
-
-def _value(position: Position, snapshot: marketdata_services.MarketSnapshot, *, today: date) -> Valuation:
-    stock = snapshot.stocks.get(position.ticker.symbol)
-    live_price: float | None = None
-    live_source: str | None = None
-    live_delta: float | None = None
-    close_at_expiration: float | None = None
-    if position.instrument == Instrument.STOCK:
-        if stock is not None:
-            live_price, live_source = stock.value["price"], "close"
-    elif position.option_ticker:
-        quote = snapshot.option_prices.get(position.option_ticker)
-        if quote is not None:
-            live_price, live_source = quote.value["price"], quote.value["price_source"]
-            live_delta = OptionSnapshot.from_payload(quote.value).delta
-        bars = snapshot.bars.get(position.ticker.symbol)
-        if bars is not None and position.expiration is not None and position.expiration < today:
-            close_at_expiration = marketdata_services.close_on_or_before(bars.value, position.expiration)
-    strike = position.strike
-    return value_position(
-        instrument=position.instrument,
-        quantity=Decimal(position.quantity),
-        multiplier=position.multiplier,
-        entry_price=position.entry_price,
-        exit_price=position.exit_price,
-        today=today,
-        contract_type=position.contract_type,
-        strike=Decimal(str(strike)) if strike is not None else None,
-        expiration=position.expiration,
-        live_price=live_price,
-        live_source=live_source,
-        live_delta=live_delta,
-        underlying_close_at_expiration=close_at_expiration,
-    )
-
-
-def _money(value: Decimal) -> float:
-    return float(to_cents(value))
-
-
-def _summarise(positions: Sequence[Position], valuations: Mapping[int, Valuation]) -> dict[str, Any]:
-    market_value = unrealised = realised = cost = delta = Decimal(0)
-    for position in positions:
-        valuation = valuations[position.pk]
-        if valuation.realised_pnl is not None:
-            realised += valuation.realised_pnl
-            continue
-        market_value += valuation.market_value or 0
-        unrealised += valuation.unrealised_pnl or 0
-        cost += position.entry_price * abs(position.quantity) * position.multiplier
-        delta += valuation.position_delta or 0
-    return {
-        "positions": len(positions),
-        "market_value": _money(market_value),
-        "unrealised_pnl": _money(unrealised),
-        "realised_pnl": _money(realised),
-        "pnl_pct": _money(100 * unrealised / cost) if cost else None,
-        "net_delta": float(delta),
-    }
-
-
-def dashboard_for(user: User, *, deadline: Deadline | None = None) -> dict[str, Any]:
-    """The user's watchlist rows and positions summary; failing rows never fail the page.
-
-    One cache round trip for everything cached; misses (stock data, earnings, option prices)
-    are fetched with bounded concurrency within the request deadline. Chains are never
-    fetched here: signal counts and ATM IV come from chains cron keeps warm.
-    """
-    symbols = list(
+def watched_symbols_for(user: User) -> list[str]:
+    """Return the symbols on the user's watchlist, alphabetical."""
+    return list(
         WatchlistItem.objects.filter(owner=user)
         .order_by("ticker__symbol")
         .values_list("ticker__symbol", flat=True)
     )
-    positions = list(Position.objects.filter(owner=user).select_related("ticker"))
-    today = clock.market_today()
-    snapshot = _market_snapshot(positions, symbols, today=today, fetch_missing=True, deadline=deadline)
-    iv_ranks = marketdata_services.iv_ranks(
-        {s: snapshot.chains[s]["atm_iv"] for s in symbols if s in snapshot.chains}
-    )
-    rows = []
-    for symbol in symbols:
-        summary = marketdata_services.stock_summary(symbol, snapshot)
-        earnings = snapshot.earnings.get(symbol)
-        chain = snapshot.chains.get(symbol)
-        error = snapshot.errors.get(symbol)
-        rows.append(
-            {
-                "symbol": symbol,
-                **(summary or {"price": None, "change_percent": None, "meta": None}),
-                "iv_rank": iv_ranks.get(symbol),
-                "earnings_date": earnings.next_date.isoformat() if earnings and earnings.next_date else None,
-                "days_to_earnings": earnings.days_to_earnings if earnings else None,
-                "earnings_status": earnings.status if earnings else "unknown",
-                "signal_counts": chain["signal_counts"] if chain else None,
-                "error": {"code": error.code, "message": error.message}
-                if error and summary is None
-                else None,
-            }
-        )
-    valuations = {p.pk: _value(p, snapshot, today=today) for p in positions}
-    by_strategy: dict[str, list[Position]] = {}
-    for position in positions:
-        by_strategy.setdefault(position.strategy, []).append(position)
-    return {
-        "watchlist": rows,
-        "positions": {
-            "total": _summarise(positions, valuations),
-            "by_strategy": {
-                name: _summarise(group, valuations) for name, group in sorted(by_strategy.items())
-            },
-        },
-        "as_of": clock.now().isoformat(),
-    }

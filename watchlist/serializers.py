@@ -11,10 +11,10 @@ from typing import Any
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
+from core.api_schema import ErrorSerializer
 from marketdata.exceptions import InvalidSymbol
 from marketdata.serializers import MetaSerializer
 from marketdata.symbols import normalize_symbol
-from mojo.api_schema import ErrorSerializer
 from watchlist.models import Position, PositionStatus, Strategy, WatchlistItem
 
 
@@ -37,7 +37,7 @@ class SymbolField(serializers.CharField):
 # --- Errors ----------------------------------------------------------------------------------
 
 
-# What each error status means on these endpoints (mojo.api_schema's texts speak of market data).
+# What each error status means on these endpoints (core.api_schema's texts speak of market data).
 _ERROR_DESCRIPTIONS = {
     400: "Invalid input; `details` names each offending field. Nothing was saved.",
     401: "Not authenticated: send `Authorization: Token <key>` or log in.",

@@ -7,17 +7,16 @@ failure leaves no row behind (not even the Ticker a failed position would have c
 from __future__ import annotations
 
 import functools
-import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.deadline import Deadline
 from marketdata import clock
 from marketdata import services as marketdata_services
-from marketdata.clients.deadline import Deadline
 from marketdata.exceptions import UnknownSymbol
 from marketdata.symbols import normalize_symbol
 from watchlist.models import IMMUTABLE_MESSAGE, Position, Ticker, WatchlistItem
@@ -163,104 +162,3 @@ def position_update(*, position: Position, symbol: str | None = None, **fields: 
 def position_delete(*, position: Position) -> None:
     """Delete a position (closed positions are better closed than deleted: they keep history)."""
     position.delete()
-
-
-# --- Demo data (`make demo`) ---------------------------------------------------------------------
-DEMO_SYMBOLS = ("AAPL", "MSFT", "NVDA", "GOOGL", "SPY")
-
-
-def demo_user_reset(*, username: str = "demo") -> tuple[User, str]:
-    """Create (or reset) the demo superuser with a freshly generated password; return both."""
-    from django.contrib.auth import get_user_model
-
-    password = secrets.token_urlsafe(12)
-    user, _ = get_user_model().objects.get_or_create(username=username)
-    user.is_staff = user.is_superuser = True
-    user.set_password(password)
-    user.save()
-    return user, password
-
-
-def demo_watchlist_seed(*, user: User, symbols: tuple[str, ...] = DEMO_SYMBOLS) -> None:
-    """Put the demo symbols on the user's watchlist (validated like any other add)."""
-    for symbol in symbols:
-        watchlist_add(user=user, symbol=symbol)
-
-
-def _pick(
-    contracts: list[dict[str, Any]], *, contract_type: str, min_dte: int, max_dte: int, delta: float
-) -> dict[str, Any] | None:
-    usable = [
-        c
-        for c in contracts
-        if c["contract_type"] == contract_type
-        and min_dte <= c["dte"] <= max_dte
-        and c.get("delta") is not None
-        and c.get("price")
-    ]
-    return min(usable, key=lambda c: abs(abs(c["delta"]) - delta), default=None)
-
-
-def demo_positions_seed(*, user: User) -> list[Position]:
-    """Open a few positions of each strategy on liquid contracts of the (already fetched) chains.
-
-    Entry prices sit a little away from today's prices so the P&L columns show something.
-    """
-    if Position.objects.filter(owner=user).exists():
-        return []
-    today = clock.market_today()
-    chains = {
-        symbol: marketdata_services.analyse_chain(
-            marketdata_services.get_options_chain(symbol).value, today=today
-        )
-        for symbol in ("AAPL", "MSFT", "NVDA", "SPY")
-    }
-    stock_price = Decimal(str(marketdata_services.get_stock_data("AAPL").value["price"]))
-    created = [
-        position_open(
-            user=user,
-            symbol="AAPL",
-            instrument="stock",
-            quantity=100,
-            strategy="stock",
-            entry_price=(stock_price * Decimal("0.94")).quantize(Decimal("0.01")),
-        ),
-        position_open(
-            user=user,
-            symbol="GOOGL",
-            instrument="stock",
-            quantity=50,
-            strategy="stock",
-            entry_price=Decimal("150.00"),
-            opened_at=clock.now() - timedelta(days=90),
-            closed_at=clock.now() - timedelta(days=10),
-            exit_price=Decimal("171.25"),
-        ),
-    ]
-    plan = [
-        ("AAPL", "covered_call", "call", 21, 60, 0.30, -1),
-        ("MSFT", "csp", "put", 21, 60, 0.30, -1),
-        ("NVDA", "leaps", "call", 365, 900, 0.80, 1),
-        ("SPY", "pmcc_long", "call", 365, 900, 0.80, 1),
-        ("SPY", "pmcc_short", "call", 21, 60, 0.30, -1),
-    ]
-    for symbol, strategy, contract_type, min_dte, max_dte, delta, quantity in plan:
-        contract = _pick(
-            chains[symbol], contract_type=contract_type, min_dte=min_dte, max_dte=max_dte, delta=delta
-        )
-        if contract is None:
-            continue
-        # Shorts sold a bit higher, longs bought a bit lower than today: a plausible winning book.
-        factor = Decimal("1.15") if quantity < 0 else Decimal("0.90")
-        created.append(
-            position_open(
-                user=user,
-                symbol=symbol,
-                instrument="option",
-                option_ticker=contract["option_ticker"],
-                quantity=quantity,
-                strategy=strategy,
-                entry_price=(Decimal(str(contract["price"])) * factor).quantize(Decimal("0.01")),
-            )
-        )
-    return created

@@ -1,7 +1,7 @@
 """REST endpoints for the requesting user's watchlist and positions, and API tokens.
 
 Each view validates input with a serializer, calls one service or selector and serializes the
-result; errors become JSON in mojo.exception_handler.
+result; errors become JSON in core.exception_handler.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketdata.clients.deadline import Deadline
-from mojo.throttling import FailOpenScopedRateThrottle
-from watchlist import selectors, services
+from core.deadline import Deadline
+from core.throttling import FailOpenScopedRateThrottle
+from watchlist import portfolio, selectors, services
 from watchlist.models import Position, WatchlistItem
 from watchlist.serializers import (
     DashboardSerializer,
@@ -182,7 +182,7 @@ class PositionDetailView(GenericAPIView[Position]):
 
 def _valued(positions: list[Position]) -> list[Position]:
     """Attach live valuations (fetched within the request budget) for the serializer."""
-    valuations = selectors.position_valuations(positions, fetch_missing=True, deadline=Deadline.for_request())
+    valuations = portfolio.position_valuations(positions, fetch_missing=True, deadline=Deadline.for_request())
     for position in positions:
         position.valuation = valuations[position.pk]  # type: ignore[attr-defined]
     return positions
@@ -197,4 +197,4 @@ class DashboardView(APIView):
         responses={200: DashboardSerializer, **error_responses(401, 429)},
     )
     def get(self, request: Request) -> Response:
-        return Response(selectors.dashboard_for(_owner(request), deadline=Deadline.for_request()))
+        return Response(portfolio.dashboard_for(_owner(request), deadline=Deadline.for_request()))

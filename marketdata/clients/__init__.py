@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
-from marketdata.clients.deadline import Deadline
+from core.deadline import Deadline
 from marketdata.clients.fmp import FMPClient
 from marketdata.clients.massive import MassiveClient
 

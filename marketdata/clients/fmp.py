@@ -19,7 +19,7 @@ from datetime import date
 import requests
 from django.conf import settings
 
-from marketdata.clients.deadline import Deadline
+from core.deadline import Deadline
 from marketdata.clients.retry import (
     Call,
     RetryPolicy,

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from massive.rest.models import Agg, OptionContractSnapshot
 
-from marketdata.clients.deadline import Deadline
+from core.deadline import Deadline
 from marketdata.clients.massive_adapter import PROVIDER, MalformedRecord, MassiveRESTClient
 from marketdata.clients.retry import RetryPolicy
 from marketdata.clients.throttle import UpstreamThrottle

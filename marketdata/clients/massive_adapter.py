@@ -35,7 +35,7 @@ from massive import RESTClient
 from urllib3.exceptions import HTTPError, NewConnectionError
 from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
 
-from marketdata.clients.deadline import Deadline
+from core.deadline import Deadline
 from marketdata.clients.retry import (
     Call,
     RetryPolicy,

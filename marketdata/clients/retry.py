@@ -29,8 +29,9 @@ from django.conf import settings
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 from tenacity.stop import stop_base
 
-from marketdata.clients.deadline import Deadline
-from marketdata.exceptions import DEFAULT_RETRY_AFTER, ProviderError, ProviderRateLimited, ProviderUnavailable
+from core.deadline import Deadline
+from core.errors import DEFAULT_RETRY_AFTER
+from marketdata.exceptions import ProviderError, ProviderRateLimited, ProviderUnavailable
 from marketdata.metrics import UPSTREAM_CALLS, UPSTREAM_LATENCY, UPSTREAM_RETRIES
 
 logger = logging.getLogger("marketdata.upstream")

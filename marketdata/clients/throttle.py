@@ -23,7 +23,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from marketdata.clients.deadline import Deadline
+from core.deadline import Deadline
 from marketdata.clients.retry import MIN_ATTEMPT_SECONDS
 from marketdata.exceptions import ProviderRateLimited
 from marketdata.metrics import THROTTLE_WAITS

@@ -7,6 +7,8 @@ from typing import Any
 
 import environ
 
+from core.cache import redis_cache
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -27,13 +29,14 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "core",
     "marketdata",
     "watchlist",
 ]
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    "mojo.middleware.RequestIDMiddleware",
+    "core.request_id.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -97,32 +100,21 @@ STORAGES = {
 REDIS_URL: str = env("REDIS_URL", default="")
 
 
-def redis_cache(location: str) -> dict[str, Any]:
-    """Return the django-redis CACHES entry for a Redis URL."""
-    return {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": location,
-        "KEY_FUNCTION": "mojo.cache.logical_key",
-        "REVERSE_KEY_FUNCTION": "mojo.cache.reverse_logical_key",
-        "TIMEOUT": None,
-        "OPTIONS": {
-            "CLIENT_CLASS": "django_redis.client.DefaultClient",
-            "SERIALIZER": "django_redis.serializers.msgpack.MSGPackSerializer",
-            "COMPRESSOR": "django_redis.compressors.zstd.ZStdCompressor",
-            "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
-            "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
-        },
-    }
-
+REDIS_CONNECT_TIMEOUT: float = env.float("REDIS_CONNECT_TIMEOUT", default=0.5)
+REDIS_SOCKET_TIMEOUT: float = env.float("REDIS_SOCKET_TIMEOUT", default=0.5)
 
 if REDIS_URL:
-    CACHES = {"default": redis_cache(REDIS_URL)}
+    CACHES = {
+        "default": redis_cache(
+            REDIS_URL, connect_timeout=REDIS_CONNECT_TIMEOUT, socket_timeout=REDIS_SOCKET_TIMEOUT
+        )
+    }
 else:
     # No Redis configured: a per-process cache keeps mojo usable (demo without Redis).
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "KEY_FUNCTION": "mojo.cache.logical_key",
+            "KEY_FUNCTION": "core.cache.logical_key",
             "TIMEOUT": None,
         }
     }
@@ -137,8 +129,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "mojo.exception_handler.api_exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["mojo.throttling.FailOpenUserRateThrottle"],
+    "EXCEPTION_HANDLER": "core.exception_handler.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.FailOpenUserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "user": env("API_THROTTLE_USER_RATE", default="600/min"),
         "auth": env("API_THROTTLE_AUTH_RATE", default="10/min"),
@@ -245,8 +237,8 @@ LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "request_id": {"()": "mojo.middleware.RequestIDLogFilter"},
-        "redact_secrets": {"()": "mojo.middleware.RedactSecretsFilter"},
+        "request_id": {"()": "core.request_id.RequestIDLogFilter"},
+        "redact_secrets": {"()": "core.redaction.RedactSecretsFilter"},
     },
     "formatters": {
         "readable": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from .base import *
-from .base import env
+from .base import REDIS_URL, env
 
 DEBUG = False
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # the sandbox and its command
+if not REDIS_URL:
+    # Tests ask for Redis per folder (tests/conftest.py); a cache call before that is a bug.
+    CACHES = {"default": {"BACKEND": "devtools.cache_guard.RefusingCache"}}
 SECRET_KEY = "test-only-not-secret"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

@@ -1,4 +1,4 @@
-"""Fixtures for the operations tests: the configured console log, captured."""
+"""Fixtures for the operations tests: Redis and the sandbox for every test, the console log."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
+
+
+@pytest.fixture(autouse=True)
+def _uses_redis_and_sandbox(redis: object, sandbox: object) -> None:
+    """Every test in this folder starts with an empty Redis and a reset sandbox."""
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -11,7 +11,7 @@ import pytest
 from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from mojo.localredis import LocalRedis
+from devtools.localredis import LocalRedis
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +36,7 @@ def test_healthz_is_ok_when_database_and_redis_answer(client):
     assert (response.json()["database"], response.json()["redis"]) == ("up", "up")
 
 
+@pytest.mark.slow  # stops the suite's redis-server; the next test starts it again
 def test_healthz_is_degraded_but_200_when_redis_is_down(client, redis_server: LocalRedis):
     redis_server.stop()
 
@@ -66,6 +67,7 @@ def test_healthz_reports_redis_not_configured_without_redis_url(client, settings
     )
 
 
+@pytest.mark.slow  # a listening socket that never answers: a (silent) server
 def test_healthz_gives_up_on_a_silent_redis_within_a_short_bound(client, settings, silent_redis):
     settings.REDIS_URL = silent_redis
     settings.HEALTHZ_REDIS_TIMEOUT = 0.2

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mojo.localredis import free_port
+from devtools.localredis import free_port
 from tests.ops.gunicorn import ROOT, get_json, log_tail, production_env, stop_group, wait_until_serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("make_serve")]

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from mojo.localredis import LocalRedis
+from devtools.localredis import LocalRedis
 
 GENERATED = re.compile(r"^[0-9a-f]{32}$")
 
@@ -35,6 +35,7 @@ def test_an_unsafe_caller_request_id_is_replaced(client, unsafe):
     assert GENERATED.match(response["X-Request-ID"])
 
 
+@pytest.mark.slow  # stops the suite's redis-server; the next test starts it again
 @pytest.mark.django_db
 def test_log_lines_written_inside_a_request_carry_its_id(
     client, redis_server: LocalRedis, console_log: io.StringIO

@@ -1,4 +1,5 @@
-"""Fixtures for the reliability tests: users A and B, a staff user and their API clients."""
+"""Fixtures for the reliability tests: Redis and the sandbox for every test; users A and B, a
+staff user and their API clients."""
 
 from __future__ import annotations
 
@@ -6,8 +7,13 @@ import pytest
 import redis
 from rest_framework.test import APIClient
 
-from mojo.localredis import LocalRedis
+from devtools.localredis import LocalRedis
 from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _uses_redis_and_sandbox(redis: object, sandbox: object) -> None:
+    """Every test in this folder starts with an empty Redis and a reset sandbox."""
 
 
 @pytest.fixture

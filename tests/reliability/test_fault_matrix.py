@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from core.errors import DEFAULT_RETRY_AFTER
+from devtools.sandbox.control import SandboxControl
 from marketdata import cache, clock
-from marketdata.exceptions import DEFAULT_RETRY_AFTER
-from marketdata.sandbox.control import SandboxControl
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import redis
 
+from devtools.localredis import LocalRedis
 from marketdata import cache, services
-from mojo.localredis import LocalRedis
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST, SECOND, THIRD = "WMT", "MSFT", "KO"

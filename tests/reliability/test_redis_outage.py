@@ -12,8 +12,8 @@ from itertools import cycle, islice
 import pytest
 from rest_framework.test import APIClient
 
+from devtools.localredis import LocalRedis
 from marketdata import cache
-from mojo.localredis import LocalRedis
 from tests.factories import PASSWORD, PositionFactory, TickerFactory, WatchlistItemFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core.errors import MojoError
 from marketdata import services
-from marketdata.exceptions import MojoError
 
 
 class Command(BaseCommand):

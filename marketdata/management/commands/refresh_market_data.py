@@ -1,5 +1,7 @@
 """Cron entry point: refresh market data for every watched symbol and open position.
 
+It asks `watchlist.selectors` what is watched and held, and hands that to the refresh.
+
 Exit status: 0 when everything succeeded, 1 when anything failed, 2 for bad arguments
 (argparse's own errors exit 2 from the command line too). A symbol another copy of the
 command is refreshing at the same moment is skipped, not failed: that copy reports it.
@@ -12,9 +14,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
+from core.errors import MojoError
 from marketdata import services
-from marketdata.exceptions import MojoError
 from marketdata.symbols import normalize_symbol
+from watchlist import selectors  # an interface's upward arrow: what users watch and hold
 
 CHOICES = (*services.DATASETS, "option_price")
 MAX_CONCURRENCY = 32
@@ -95,7 +98,8 @@ class Command(BaseCommand):
         sys.setswitchinterval(min(switch_interval, 0.001))
         try:
             run = services.refresh_market_data(
-                tickers=tickers or None,
+                symbols=tickers or selectors.watched_symbols(),
+                contracts=selectors.open_option_contracts(underlyings=tickers or None),
                 force=options["force"],
                 only=only,
                 concurrency=options["concurrency"],

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 import requests
 
+from devtools.localredis import free_port
 from marketdata.clients import get_fmp_client
 from marketdata.clients.fmp import redact
 from marketdata.exceptions import (
@@ -17,7 +18,6 @@ from marketdata.exceptions import (
     ProviderAuthError,
     ProviderUnavailable,
 )
-from mojo.localredis import free_port
 from tests.conftest import SANDBOX_TODAY
 
 STABLE = "/stable/earnings"

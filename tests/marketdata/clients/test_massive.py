@@ -12,8 +12,9 @@ import pytest
 import requests
 from prometheus_client import REGISTRY
 
+from core.deadline import Deadline
+from devtools.localredis import free_port
 from marketdata.clients import get_massive_client
-from marketdata.clients.deadline import Deadline
 from marketdata.clients.massive import MassiveClient
 from marketdata.domain import DailyBar, OptionSnapshot
 from marketdata.exceptions import (
@@ -22,7 +23,6 @@ from marketdata.exceptions import (
     ProviderUnavailable,
     TickerNotFound,
 )
-from mojo.localredis import free_port
 from tests.conftest import NEW_YORK, SANDBOX_TODAY
 
 FIVE_YEARS_AGO = date(2021, 11, 24)

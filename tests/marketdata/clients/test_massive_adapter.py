@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from massive.rest.models import Agg, OptionContractSnapshot
 
+from devtools.localredis import free_port
 from marketdata.clients.massive_adapter import MalformedRecord, MassiveRESTClient, build_record
 from marketdata.clients.retry import RetryPolicy
 from marketdata.exceptions import (
@@ -17,7 +18,6 @@ from marketdata.exceptions import (
     ProviderUnavailable,
     TickerNotFound,
 )
-from mojo.localredis import free_port
 
 POLICY = RetryPolicy(attempts=3, wait=0.0, connect_timeout=3.0, read_timeout=5.0)
 CHAIN_PARAMS = {"expiration_date.gte": "2026-11-24", "expiration_date.lte": "2027-01-31", "limit": 250}

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from marketdata.clients.deadline import Deadline
+from core.deadline import Deadline
 from marketdata.clients.retry import (
     Call,
     RetryPolicy,

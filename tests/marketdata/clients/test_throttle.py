@@ -13,11 +13,11 @@ import pytest
 from django.conf import settings
 from prometheus_client import REGISTRY
 
+from core.deadline import Deadline
+from devtools.localredis import LocalRedis
 from marketdata.clients import get_massive_client
-from marketdata.clients.deadline import Deadline
 from marketdata.clients.throttle import UpstreamThrottle
 from marketdata.exceptions import ProviderRateLimited
-from mojo.localredis import LocalRedis
 
 
 def throttle(limit: int | None, window: float = 30.0, *, key: str, redis_url: str | None = None):
@@ -66,6 +66,7 @@ def test_a_caller_with_time_to_spare_waits_instead_of_failing(key: str) -> None:
     limiter.acquire(Deadline(5.0))
 
 
+@pytest.mark.slow  # stops the suite's redis-server; the next test starts it again
 def test_without_redis_the_limit_holds_per_process(redis_server: LocalRedis, key: str) -> None:
     limiter = throttle(2, key=key)
     redis_server.stop()
@@ -97,7 +98,7 @@ django.setup()
 from datetime import date
 from marketdata.clients import get_massive_client
 from marketdata.clients import get_massive_client
-from marketdata.clients.deadline import Deadline
+from core.deadline import Deadline
 from marketdata.exceptions import ProviderRateLimited
 
 start_at, calls, budget = float(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
@@ -174,6 +175,7 @@ def test_every_page_of_a_chain_takes_a_slot(sandbox, settings) -> None:
     assert sandbox.control.count("options_chain") == 3
 
 
+@pytest.mark.slow  # stops the suite's redis-server; the next test starts it again
 def test_with_redis_stopped_massive_calls_are_still_limited_per_process(
     sandbox, settings, redis_server: LocalRedis
 ) -> None:

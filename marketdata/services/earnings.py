@@ -1,0 +1,103 @@
+"""Earnings: upcoming report dates from FMP, cached as a list; the next one is picked at read time.
+
+FMP failing (or no key) makes earnings "unknown", never an error.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from core.deadline import Deadline
+from marketdata import cache, clock, market_hours
+from marketdata.cache import Cached
+from marketdata.clients import get_fmp_client
+from marketdata.exceptions import EarningsUnavailable, ProviderError
+from marketdata.symbols import normalize_symbol
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class EarningsInfo:
+    """Next earnings date picked at read time; status "unknown" when FMP can't tell."""
+
+    symbol: str
+    next_date: date | None
+    days_to_earnings: int | None
+    upcoming: list[date]
+    status: str  # "scheduled" | "none" | "unknown"
+    as_of: datetime | None
+    cached: bool
+    stale: bool
+
+
+def get_earnings(
+    ticker: str,
+    *,
+    force_refresh: bool = False,
+    deadline: Deadline | None = None,
+    entry: cache.Entry | None = cache.UNREAD,
+) -> EarningsInfo:
+    """Upcoming earnings dates (cached as a list; the next one is chosen at read time)."""
+    symbol = normalize_symbol(ticker)
+    today = clock.market_today()
+
+    def fetch() -> list[str]:
+        return [d.isoformat() for d in get_fmp_client().upcoming_earnings(symbol, today, deadline=deadline)]
+
+    try:
+        cached = cache.get_or_fetch(
+            key=cache.earnings_cache_key(symbol),
+            dataset=cache.EARNINGS,
+            fetch=fetch,
+            fresh_ttl=market_hours.long_ttl,
+            force=force_refresh,
+            deadline=deadline,
+            entry=entry,
+        )
+    except (EarningsUnavailable, ProviderError) as error:
+        logger.info("earnings unknown for %s: %s", symbol, getattr(error, "code", error))
+        return EarningsInfo(symbol, None, None, [], "unknown", None, cached=False, stale=False)
+    return earnings_info(symbol, cached, today=today)
+
+
+def earnings_info(symbol: str, cached: Cached[Any], *, today: date) -> EarningsInfo:
+    """Pick the next report date at read time from the cached list of upcoming dates."""
+    upcoming = sorted(d for d in (date.fromisoformat(s) for s in cached.value) if d >= today)
+    next_date = upcoming[0] if upcoming else None
+    return EarningsInfo(
+        symbol=symbol,
+        next_date=next_date,
+        days_to_earnings=(next_date - today).days if next_date else None,
+        upcoming=upcoming,
+        status="scheduled" if next_date else "none",
+        as_of=cached.as_of,
+        cached=cached.cached,
+        stale=cached.stale,
+    )
+
+
+def earnings_fields(earnings: EarningsInfo) -> dict[str, Any]:
+    """The earnings fields of the stock, options and signals responses."""
+    return {
+        "earnings_date": earnings.next_date.isoformat() if earnings.next_date else None,
+        "days_to_earnings": earnings.days_to_earnings,
+        "earnings_status": earnings.status,
+    }
+
+
+def earnings_overview(
+    ticker: str, *, force_refresh: bool = False, deadline: Deadline | None = None
+) -> dict[str, Any]:
+    """Next earnings date, days to it and every upcoming date known."""
+    earnings = get_earnings(ticker, force_refresh=force_refresh, deadline=deadline)
+    as_of = earnings.as_of or clock.now()
+    return {
+        "symbol": earnings.symbol,
+        **earnings_fields(earnings),
+        "upcoming": [d.isoformat() for d in earnings.upcoming],
+        "meta": {"as_of": as_of.isoformat(), "cached": earnings.cached, "stale": earnings.stale},
+    }

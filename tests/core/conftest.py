@@ -1,0 +1,10 @@
+"""The error mapping is exercised through the API, which throttles through Redis and reads market data."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _uses_redis_and_sandbox(redis: object, sandbox: object) -> None:
+    """Every test in this folder starts with an empty Redis and a reset sandbox."""
