@@ -98,8 +98,6 @@ STORAGES = {
 # Stored keys are exactly the logical keys of the spec (no ":1:" prefix), so other tools
 # read them by name. Values are msgpack + zstd: compact, fast, and never pickle.
 REDIS_URL: str = env("REDIS_URL", default="")
-
-
 REDIS_CONNECT_TIMEOUT: float = env.float("REDIS_CONNECT_TIMEOUT", default=0.5)
 REDIS_SOCKET_TIMEOUT: float = env.float("REDIS_SOCKET_TIMEOUT", default=0.5)
 
