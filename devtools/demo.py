@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from devtools.sandbox import data as sandbox_data
 from marketdata import clock, market_hours, services
 from marketdata.models import IVSnapshot
-from marketdata.services import IV_HISTORY_SESSIONS
+from marketdata.option_analytics import IV_HISTORY_SESSIONS
 from marketdata.symbols import normalize_symbol
 from watchlist.models import Position
 from watchlist.services import position_open, watchlist_add

@@ -9,9 +9,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
-NEW_YORK = ZoneInfo("America/New_York")
+from marketdata.market_hours import market_date
 
 _lock = threading.Lock()
 _pinned: datetime | None = None
@@ -39,8 +38,7 @@ def now() -> datetime:
 
 def market_today(at: datetime | None = None) -> date:
     """Return the New York calendar date at `at` (default: now) — never the UTC date."""
-    moment = at if at is not None else now()
-    return moment.astimezone(NEW_YORK).date()
+    return market_date(at if at is not None else now())
 
 
 def pin(at: datetime | None) -> None:

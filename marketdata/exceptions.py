@@ -90,19 +90,3 @@ class EarningsUnavailable(MojoError):
     status_code = None
     code = "earnings_unavailable"
     default_message = "Earnings dates are unavailable."
-
-
-ERROR_TABLE: dict[type[MojoError], tuple[int | None, str]] = {
-    cls: (cls.status_code, cls.code)
-    for cls in (
-        InvalidSymbol,
-        InvalidOptionTicker,
-        UnknownSymbol,
-        TickerNotFound,
-        ProviderRateLimited,
-        ProviderUnavailable,
-        ProviderAuthError,
-        MalformedResponse,
-        EarningsUnavailable,
-    )
-}

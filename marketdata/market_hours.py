@@ -53,11 +53,6 @@ def market_date(now: datetime) -> date:
     return now.astimezone(NEW_YORK).date()
 
 
-def is_session(day: date) -> bool:
-    """True when `day` is an NYSE trading session."""
-    return day in _sessions().date_index
-
-
 def is_open(now: datetime) -> bool:
     """True while the NYSE is in its regular session (open <= now < close)."""
     sessions = _sessions()

@@ -20,14 +20,13 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from marketdata import occ
+from marketdata.market_hours import NEW_YORK
 from marketdata.option_analytics import black_scholes
 
-NEW_YORK = ZoneInfo("America/New_York")
 # The fixed span the walks are generated over; `today` must leave room for 30 months of expiries.
 SPAN_START = date(2012, 1, 1)
 SPAN_END = date(2035, 12, 31)

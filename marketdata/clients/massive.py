@@ -22,9 +22,9 @@ from core.deadline import Deadline
 from marketdata.clients.massive_adapter import PROVIDER, MalformedRecord, MassiveRESTClient
 from marketdata.clients.retry import RetryPolicy
 from marketdata.clients.throttle import UpstreamThrottle
-from marketdata.clock import NEW_YORK
 from marketdata.domain import ContractType, DailyBar, OptionSnapshot
 from marketdata.exceptions import MalformedResponse, TickerNotFound
+from marketdata.market_hours import NEW_YORK
 from marketdata.metrics import MALFORMED_RECORDS
 
 logger = logging.getLogger("marketdata.clients.massive")

@@ -11,7 +11,7 @@ computed once, when data is fetched, so a cached read never computes them again.
 
 from marketdata.services.earnings import EarningsInfo, earnings_overview, get_earnings
 from marketdata.services.invalidation import invalidate_all, invalidate_symbol
-from marketdata.services.iv_history import IV_HISTORY_SESSIONS, iv_context, iv_ranks, record_iv_snapshot
+from marketdata.services.iv_history import iv_context, iv_ranks, record_iv_snapshot
 from marketdata.services.meta import meta_of
 from marketdata.services.option_prices import (
     get_option_price,
@@ -58,7 +58,6 @@ from marketdata.services.stocks import (
 __all__ = [
     "BARS_CALENDAR_DAYS",
     "DATASETS",
-    "IV_HISTORY_SESSIONS",
     "LONG_WINDOW_DAYS",
     "SHORT_WINDOW_DAYS",
     "SUMMARY_FIELDS",

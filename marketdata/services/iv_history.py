@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 from marketdata import clock, market_hours, option_analytics
 from marketdata.models import IVSnapshot
 
-IV_HISTORY_SESSIONS = 252
-
 
 def record_iv_snapshot(symbol: str, *, atm_iv: float, now: datetime) -> IVSnapshot:
     """Upsert today's ATM IV for the latest completed session (a Saturday run writes Friday)."""
@@ -25,7 +23,7 @@ def iv_context(symbol: str, *, current: float | None) -> option_analytics.IVStat
     history = list(
         IVSnapshot.objects.filter(ticker=symbol)
         .order_by("-session_date")
-        .values_list("atm_iv", flat=True)[:IV_HISTORY_SESSIONS]
+        .values_list("atm_iv", flat=True)[: option_analytics.IV_HISTORY_SESSIONS]
     )
     return option_analytics.iv_stats(history, current)
 
@@ -42,7 +40,7 @@ def iv_ranks(current_ivs: Mapping[str, float | None]) -> dict[str, float | None]
         .values_list("ticker", "atm_iv")
     )
     for symbol, atm_iv in rows:
-        if len(histories[symbol]) < IV_HISTORY_SESSIONS:
+        if len(histories[symbol]) < option_analytics.IV_HISTORY_SESSIONS:
             histories[symbol].append(atm_iv)
     return {
         symbol: option_analytics.iv_stats(histories[symbol], current).iv_rank

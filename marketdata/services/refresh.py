@@ -51,9 +51,9 @@ def _outcome(cached: Cached[Any]) -> str:
     return "fresh" if cached.cached else "fetched"
 
 
-def refresh_lock(symbol: str) -> Any:
+def refresh_lock(symbol: str) -> cache.Lock | None:
     """Take a symbol's refresh lock without waiting (None when another refresh holds it)."""
-    return cache._try_lock(f"refresh:{symbol}")
+    return cache.try_lock(f"refresh:{symbol}")
 
 
 def refresh_symbol(

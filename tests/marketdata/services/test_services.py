@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from devtools.localredis import LocalRedis
-from marketdata import cache, clock, services, strategies
+from marketdata import cache, clock, market_hours, services, strategies
 from marketdata.exceptions import InvalidSymbol, ProviderUnavailable, TickerNotFound
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -141,7 +141,7 @@ def test_next_earnings_the_day_after_a_report_is_the_following_one(sandbox) -> N
     first = services.get_earnings("AAPL")
     assert first.next_date is not None and len(first.upcoming) >= 2
     day_after = datetime.combine(
-        first.next_date + timedelta(days=1), datetime.min.time(), tzinfo=clock.NEW_YORK
+        first.next_date + timedelta(days=1), datetime.min.time(), tzinfo=market_hours.NEW_YORK
     )
     sandbox.control.down()  # so the answer can only come from the cached list, picked at read time
     with clock.pinned(day_after.replace(hour=12)):

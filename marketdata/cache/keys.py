@@ -1,0 +1,58 @@
+"""Cache keys: one named function per data set, exactly the spec's names (no ":1:" prefix)."""
+
+from __future__ import annotations
+
+STOCK = "stock"
+BARS = "bars"
+OPTIONS = "options"
+OPTIONS_SUMMARY = "options_summary"
+OPTION_PRICE = "option_price"
+EARNINGS = "earnings"
+
+KEY_PREFIX = "finance:cache:"
+LAST_REFRESH_KEY = "finance:last_refresh"
+
+
+def stock_cache_key(symbol: str) -> str:
+    """Key of a symbol's stock data (price, indicators, bars)."""
+    return f"{KEY_PREFIX}{STOCK}:{symbol}"
+
+
+def bars_cache_key(symbol: str) -> str:
+    """Key of a symbol's daily bars (written with its stock data; read only for charts)."""
+    return f"{KEY_PREFIX}{BARS}:{symbol}"
+
+
+def options_summary_cache_key(symbol: str) -> str:
+    """Key of a chain's summary (spot, ATM IV, signal counts), written with the chain."""
+    return f"{KEY_PREFIX}{OPTIONS_SUMMARY}:{symbol}"
+
+
+def options_cache_key(symbol: str) -> str:
+    """Key of a symbol's filtered options chain."""
+    return f"{KEY_PREFIX}{OPTIONS}:{symbol}"
+
+
+def option_price_cache_key(option_ticker: str) -> str:
+    """Key of one option contract's price snapshot."""
+    return f"{KEY_PREFIX}{OPTION_PRICE}:{option_ticker}"
+
+
+def earnings_cache_key(symbol: str) -> str:
+    """Key of a symbol's upcoming earnings dates."""
+    return f"{KEY_PREFIX}{EARNINGS}:{symbol}"
+
+
+def last_refresh_key() -> str:
+    """Key of the time of the last refresh run (ISO UTC)."""
+    return LAST_REFRESH_KEY
+
+
+def option_price_key_pattern(root: str) -> str:
+    """Glob matching option-price keys whose root is `root` or `root` plus one digit."""
+    return f"{KEY_PREFIX}{OPTION_PRICE}:O:{root}[0-9]*"
+
+
+def lock_key(key: str) -> str:
+    """Key of the single-flight lock guarding the fetch of `key`."""
+    return f"finance:lock:{key}"
