@@ -9,6 +9,7 @@ provider clients. Payloads hold only what the API needs; indicators and chain an
 computed once, when data is fetched, so a cached read never computes them again.
 """
 
+from marketdata.services.bulk import BulkRead, cached_many
 from marketdata.services.earnings import EarningsInfo, earnings_overview, get_earnings
 from marketdata.services.invalidation import invalidate_all, invalidate_symbol
 from marketdata.services.iv_history import iv_context, iv_ranks, record_iv_snapshot
@@ -16,13 +17,12 @@ from marketdata.services.meta import meta_of
 from marketdata.services.option_prices import (
     get_option_price,
     occ_mismatch,
+    option_contract,
     option_quote,
     underlying_of,
     with_price,
 )
 from marketdata.services.options import (
-    LONG_WINDOW_DAYS,
-    SHORT_WINDOW_DAYS,
     ChainFilter,
     analyse_chain,
     chain_contracts,
@@ -31,7 +31,7 @@ from marketdata.services.options import (
     signals_overview,
 )
 from marketdata.services.refresh import (
-    DATASETS,
+    REFRESH_CHOICES,
     RefreshReport,
     SymbolRefresh,
     last_refresh,
@@ -43,7 +43,6 @@ from marketdata.services.refresh import (
 )
 from marketdata.services.snapshot import SUMMARY_FIELDS, MarketSnapshot, market_snapshot, stock_summary
 from marketdata.services.stocks import (
-    BARS_CALENDAR_DAYS,
     BatchResult,
     close_on_or_before,
     get_many_stock_data,
@@ -56,18 +55,17 @@ from marketdata.services.stocks import (
 )
 
 __all__ = [
-    "BARS_CALENDAR_DAYS",
-    "DATASETS",
-    "LONG_WINDOW_DAYS",
-    "SHORT_WINDOW_DAYS",
+    "REFRESH_CHOICES",
     "SUMMARY_FIELDS",
     "BatchResult",
+    "BulkRead",
     "ChainFilter",
     "EarningsInfo",
     "MarketSnapshot",
     "RefreshReport",
     "SymbolRefresh",
     "analyse_chain",
+    "cached_many",
     "chain_contracts",
     "close_on_or_before",
     "earnings_overview",
@@ -85,6 +83,7 @@ __all__ = [
     "market_snapshot",
     "meta_of",
     "occ_mismatch",
+    "option_contract",
     "option_quote",
     "options_overview",
     "record_iv_snapshot",

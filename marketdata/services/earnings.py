@@ -11,9 +11,9 @@ from datetime import date, datetime
 from typing import Any
 
 from core.deadline import Deadline
-from marketdata import cache, clock, market_hours
+from core.errors import MojoError
+from marketdata import cache, clock, datasets
 from marketdata.cache import Cached
-from marketdata.clients import get_fmp_client
 from marketdata.exceptions import EarningsUnavailable, ProviderError
 from marketdata.symbols import normalize_symbol
 
@@ -43,25 +43,17 @@ def get_earnings(
 ) -> EarningsInfo:
     """Upcoming earnings dates (cached as a list; the next one is chosen at read time)."""
     symbol = normalize_symbol(ticker)
-    today = clock.market_today()
-
-    def fetch() -> list[str]:
-        return [d.isoformat() for d in get_fmp_client().upcoming_earnings(symbol, today, deadline=deadline)]
-
     try:
-        cached = cache.get_or_fetch(
-            key=cache.earnings_cache_key(symbol),
-            dataset=cache.EARNINGS,
-            fetch=fetch,
-            fresh_ttl=market_hours.long_ttl,
-            force=force_refresh,
-            deadline=deadline,
-            entry=entry,
-        )
+        cached = datasets.EARNINGS.get(symbol, force=force_refresh, deadline=deadline, entry=entry)
     except (EarningsUnavailable, ProviderError) as error:
-        logger.info("earnings unknown for %s: %s", symbol, getattr(error, "code", error))
-        return EarningsInfo(symbol, None, None, [], "unknown", None, cached=False, stale=False)
-    return earnings_info(symbol, cached, today=today)
+        return unknown_earnings(symbol, error)
+    return earnings_info(symbol, cached, today=clock.market_today())
+
+
+def unknown_earnings(symbol: str, error: MojoError) -> EarningsInfo:
+    """What is shown when FMP can't tell (no key, FMP failing): earnings "unknown", not an error."""
+    logger.info("earnings unknown for %s: %s", symbol, error.code)
+    return EarningsInfo(symbol, None, None, [], "unknown", None, cached=False, stale=False)
 
 
 def earnings_info(symbol: str, cached: Cached[Any], *, today: date) -> EarningsInfo:

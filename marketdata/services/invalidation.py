@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.errors import MojoError
-from marketdata import cache, occ
+from marketdata import cache, datasets, occ
 from marketdata.symbols import normalize_symbol, option_root
 
 
@@ -21,15 +21,8 @@ def invalidate_symbol(ticker: str) -> int:
         # The glob is coarse (A's pattern also matches A1…); the root rule decides.
         if occ.root_belongs_to(parsed.root, symbol):
             price_keys.append(key)
-    keys = [
-        cache.stock_cache_key(symbol),
-        cache.bars_cache_key(symbol),
-        cache.options_cache_key(symbol),
-        cache.options_summary_cache_key(symbol),
-        cache.earnings_cache_key(symbol),
-        *price_keys,
-    ]
-    return cache.delete_keys(keys)
+    keys = [dataset.key(symbol) for dataset in datasets.DATASETS if dataset.per_symbol]
+    return cache.delete_keys([*keys, *price_keys])
 
 
 def invalidate_all() -> int:

@@ -8,9 +8,8 @@ from django.conf import settings
 
 from core.deadline import Deadline
 from core.errors import MojoError
-from marketdata import cache, clock, market_hours, occ, option_analytics
+from marketdata import clock, datasets, occ, option_analytics
 from marketdata.cache import Cached
-from marketdata.clients import get_massive_client
 from marketdata.domain import OptionSnapshot
 from marketdata.exceptions import InvalidOptionTicker
 from marketdata.services.meta import meta_of
@@ -25,26 +24,19 @@ def get_option_price(
     deadline: Deadline | None = None,
 ) -> Cached[dict[str, Any]]:
     """One contract's snapshot with its price by the spec's priority (mid, bid, ask, close)."""
+    cached = datasets.OPTION_PRICE.get(
+        option_contract(underlying, option_ticker), force=force_refresh, deadline=deadline
+    )
+    return with_price(cached)
+
+
+def option_contract(underlying: str, option_ticker: str) -> tuple[str, str]:
+    """(symbol, canonical option ticker) of a contract on `underlying`; raises when it is not one."""
     symbol = normalize_symbol(underlying)
     parsed = occ.parse(option_ticker)
     if not occ.root_belongs_to(parsed.root, symbol):
         raise occ_mismatch(option_ticker, symbol)
-    canonical = occ.build(parsed.root, parsed.expiration, parsed.contract_type, parsed.strike)
-
-    def fetch() -> dict[str, Any]:
-        snapshot = get_massive_client().get_option_contract_snapshot(symbol, canonical, deadline=deadline)
-        return snapshot.to_payload()
-
-    cached = cache.get_or_fetch(
-        key=cache.option_price_cache_key(canonical),
-        dataset=cache.OPTION_PRICE,
-        fetch=fetch,
-        fresh_ttl=market_hours.quote_ttl,
-        force=force_refresh,
-        deadline=deadline,
-        remember_unknown=True,
-    )
-    return with_price(cached)
+    return symbol, occ.build(parsed.root, parsed.expiration, parsed.contract_type, parsed.strike)
 
 
 def with_price(quote: Cached[dict[str, Any]]) -> Cached[dict[str, Any]]:

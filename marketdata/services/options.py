@@ -1,84 +1,24 @@
-"""Options chains: the spec's two filtered chain fetches, analysed once when fetched.
-
-The chain's summary (spot, ATM IV, signal counts) goes to its own key in the same fetch, for
-dashboards. Also: the options and signals API responses.
+"""Options chains: the spec's two filtered chain fetches (`marketdata.datasets`), analysed once
+when fetched, with the day's ATM IV recorded; and the options and signals API responses.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.conf import settings
 
 from core.deadline import Deadline
-from marketdata import cache, clock, market_hours, option_analytics, strategies
+from marketdata import clock, datasets, option_analytics, strategies
 from marketdata.cache import Cached
-from marketdata.clients import get_massive_client
 from marketdata.domain import OptionSnapshot
 from marketdata.services.earnings import earnings_fields, get_earnings
 from marketdata.services.iv_history import iv_context, record_iv_snapshot
 from marketdata.services.meta import meta_of
-from marketdata.services.stocks import get_stock_data
 from marketdata.symbols import normalize_symbol
-
-SHORT_WINDOW_DAYS = (0, 60)  # calls and puts: CSP, covered calls, PMCC short legs
-LONG_WINDOW_DAYS = (365, 900)  # calls only: LEAPS and PMCC long legs
-
-
-def _chain_windows(today: date) -> list[dict[str, Any]]:
-    return [
-        {
-            "from": (today + timedelta(days=SHORT_WINDOW_DAYS[0])).isoformat(),
-            "to": (today + timedelta(days=SHORT_WINDOW_DAYS[1])).isoformat(),
-            "min_dte": SHORT_WINDOW_DAYS[0],
-            "max_dte": SHORT_WINDOW_DAYS[1],
-            "contract_type": None,
-        },
-        {
-            "from": (today + timedelta(days=LONG_WINDOW_DAYS[0])).isoformat(),
-            "to": (today + timedelta(days=LONG_WINDOW_DAYS[1])).isoformat(),
-            "min_dte": LONG_WINDOW_DAYS[0],
-            "max_dte": LONG_WINDOW_DAYS[1],
-            "contract_type": "call",
-        },
-    ]
-
-
-def _chain_payload(
-    symbol: str, contracts: Sequence[OptionSnapshot], *, spot: float | None, today: date
-) -> dict[str, Any]:
-    analysed = (
-        [
-            option_analytics.analyze_contract(c, spot=spot, today=today, rate=settings.RISK_FREE_RATE)
-            for c in contracts
-        ]
-        if spot
-        else []
-    )
-    atm = option_analytics.atm_iv(analysed, spot=spot) if spot else None
-    counts: dict[str, int] = {}
-    if spot and analysed:
-        # Earnings are fetched separately and may change; counts here ignore them.
-        counts = strategies.candidate_counts(
-            analysed,
-            spot=spot,
-            today=today,
-            earnings_date=None,
-            earnings_known=True,
-            thresholds=settings.STRATEGY_THRESHOLDS,
-        )
-    return {
-        "symbol": symbol,
-        "spot": spot,
-        "as_of_date": today.isoformat(),
-        "windows": _chain_windows(today),
-        "atm_iv": atm,
-        "signal_counts": counts,
-        "contracts": [c.to_payload() for c in contracts],
-    }
 
 
 def get_options_chain(
@@ -95,45 +35,7 @@ def get_options_chain(
     """
     symbol = normalize_symbol(ticker)
     now = clock.now()
-    today = market_hours.market_date(now)
-
-    def fetch() -> dict[str, Any]:
-        client = get_massive_client()
-        short_window, long_window = _chain_windows(today)
-        # A failure of either call raises before anything is stored: never half a chain.
-        contracts = client.get_options_chain_snapshot(
-            symbol,
-            date.fromisoformat(short_window["from"]),
-            date.fromisoformat(short_window["to"]),
-            deadline=deadline,
-        ) + client.get_options_chain_snapshot(
-            symbol,
-            date.fromisoformat(long_window["from"]),
-            date.fromisoformat(long_window["to"]),
-            contract_type="call",
-            deadline=deadline,
-        )
-        spot = next((c.underlying_price for c in contracts if c.underlying_price), None)
-        if spot is None and contracts:
-            spot = get_stock_data(symbol, deadline=deadline).value["price"]
-        payload = _chain_payload(symbol, contracts, spot=spot, today=today)
-        summary = {k: payload[k] for k in ("spot", "atm_iv", "signal_counts", "as_of_date")}
-        at = clock.now()
-        cache.write(
-            cache.options_summary_cache_key(symbol),
-            cache.Entry(summary, at.timestamp(), at.timestamp() + market_hours.LONG_TTL),
-            fresh_ttl=market_hours.LONG_TTL,
-        )
-        return payload
-
-    chain = cache.get_or_fetch(
-        key=cache.options_cache_key(symbol),
-        dataset=cache.OPTIONS,
-        fetch=fetch,
-        fresh_ttl=market_hours.long_ttl,
-        force=force_refresh,
-        deadline=deadline,
-    )
+    chain = datasets.OPTIONS.get(symbol, force=force_refresh, deadline=deadline)
     if record_iv and not chain.cached and chain.value.get("atm_iv"):
         record_iv_snapshot(symbol, atm_iv=chain.value["atm_iv"], now=now)
     return chain

@@ -6,27 +6,28 @@ symbol and open contract): this package knows no users.
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
-
 from core.deadline import Deadline
 from core.errors import MojoError
-from marketdata import cache, clock
+from marketdata import cache, clock, datasets
 from marketdata.cache import Cached
-from marketdata.services.earnings import get_earnings
+from marketdata.datasets import DataSet
+from marketdata.exceptions import EarningsUnavailable, ProviderError
 from marketdata.services.iv_history import record_iv_snapshot
 from marketdata.services.option_prices import get_option_price
-from marketdata.services.options import get_options_chain
 from marketdata.services.pool import pooled
-from marketdata.services.stocks import get_stock_data
 from marketdata.symbols import normalize_symbol
 
-DATASETS = ("stock", "options", "earnings")
+logger = logging.getLogger(__name__)
+
+# The --only choices of refresh_market_data: what a refresh can be asked to refresh.
+REFRESH_CHOICES = tuple(dataset.name for dataset in datasets.REFRESHED)
 
 
 @dataclass(slots=True)
@@ -60,7 +61,7 @@ def refresh_symbol(
     symbol: str,
     *,
     force: bool = False,
-    only: Sequence[str] = DATASETS,
+    only: Collection[DataSet[Any]] = datasets.REFRESHED,
     deadline: Deadline | None = None,
     record_iv: bool = True,
 ) -> SymbolRefresh:
@@ -71,32 +72,23 @@ def refresh_symbol(
     bounds the provider time (admin actions); `record_iv` writes today's IV snapshot (a
     refresh's worker threads leave that database write to the refresh's own thread).
     """
+    symbol = normalize_symbol(symbol)
     result = SymbolRefresh(symbol=symbol)
     lock = refresh_lock(symbol)
     if lock is None:
         result.skipped = True
         return result
     try:
-        if "stock" in only:
-            result.datasets["stock"] = _outcome(
-                get_stock_data(symbol, force_refresh=force, deadline=deadline)
-            )
-        if "options" in only:
-            chain = get_options_chain(symbol, force_refresh=force, deadline=deadline, record_iv=False)
-            result.datasets["options"] = _outcome(chain)
-            if not chain.stale:
-                result.atm_iv = chain.value.get("atm_iv")
-                if record_iv and result.atm_iv:
-                    record_iv_snapshot(symbol, atm_iv=result.atm_iv, now=clock.now())
-        if "earnings" in only:
-            earnings = get_earnings(symbol, force_refresh=force, deadline=deadline)
-            if earnings.status == "unknown":
-                # No FMP key is a configuration choice; a configured FMP that fails is a failure.
-                result.datasets["earnings"] = "provider_unavailable" if settings.FMP_API_KEY else "fresh"
-            else:
-                result.datasets["earnings"] = (
-                    "stale" if earnings.stale else ("fresh" if earnings.cached else "fetched")
+        for dataset in datasets.REFRESHED:
+            if dataset.per_symbol and dataset in only:
+                result.datasets[dataset.name], cached = _refresh(
+                    dataset, symbol, force=force, deadline=deadline
                 )
+                if dataset is datasets.OPTIONS and cached is not None and not cached.stale:
+                    # The refresh is what records the day's ATM IV, for IV rank.
+                    result.atm_iv = cached.value.get("atm_iv")
+                    if record_iv and result.atm_iv:
+                        record_iv_snapshot(symbol, atm_iv=result.atm_iv, now=clock.now())
     except MojoError as error:
         result.error = error.code
     finally:
@@ -104,11 +96,26 @@ def refresh_symbol(
     return result
 
 
+def _refresh(
+    dataset: DataSet[Any], symbol: str, *, force: bool, deadline: Deadline | None
+) -> tuple[str, Cached[Any] | None]:
+    """One data set of a symbol's refresh: its outcome, and what it read (None when unknown)."""
+    try:
+        cached = dataset.get(symbol, force=force, deadline=deadline)
+    except (EarningsUnavailable, ProviderError) as error:
+        if not dataset.optional:
+            raise
+        logger.info("%s unknown for %s: %s", dataset.name, symbol, error.code)
+        # Not configured (no key) is a choice; a configured provider that fails is a failure.
+        return ("fresh" if isinstance(error, EarningsUnavailable) else "provider_unavailable"), None
+    return _outcome(cached), cached
+
+
 def refresh_option_price(underlying: str, option_ticker: str, *, force: bool = False) -> SymbolRefresh:
     """Refresh one open position's contract price."""
     result = SymbolRefresh(symbol=option_ticker)
     try:
-        result.datasets["option_price"] = _outcome(
+        result.datasets[datasets.OPTION_PRICE.name] = _outcome(
             get_option_price(underlying, option_ticker, force_refresh=force)
         )
     except MojoError as error:
@@ -149,12 +156,15 @@ def refresh_market_data(
     symbols: Sequence[str],
     contracts: Sequence[tuple[str, str]] = (),
     force: bool = False,
-    only: Sequence[str] = (*DATASETS, "option_price"),
+    only: Collection[DataSet[Any]] = datasets.REFRESHED,
     concurrency: int = 4,
     on_start: Callable[[int], None] | None = None,
     on_result: Callable[[SymbolRefresh], None] | None = None,
 ) -> RefreshReport:
     """Refresh `symbols` and the option prices of `contracts` ((underlying, option ticker) pairs).
+
+    `only` limits it to some of the refreshed data sets (`--only`): per-symbol ones are
+    refreshed for each symbol, the option price for each contract.
 
     Writes today's IV snapshot per symbol and `finance:last_refresh`. `on_start` gets the
     number of jobs; `on_result` each SymbolRefresh as it completes (progress display).
@@ -168,8 +178,8 @@ def refresh_market_data(
             return refresh_symbol(job, force=force, only=only, record_iv=False)
         return refresh_option_price(*job, force=force)
 
-    jobs: list[Any] = list(dict.fromkeys(symbols)) if set(only) & set(DATASETS) else []
-    if "option_price" in only:
+    jobs: list[Any] = list(dict.fromkeys(symbols)) if any(d.per_symbol for d in only) else []
+    if datasets.OPTION_PRICE in only:
         jobs += list(contracts)
     if on_start is not None:
         on_start(len(jobs))

@@ -15,11 +15,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from core.errors import MojoError
-from marketdata import services
+from marketdata import datasets, services
 from marketdata.symbols import normalize_symbol
 from watchlist import selectors  # an interface's upward arrow: what users watch and hold
 
-CHOICES = (*services.DATASETS, "option_price")
+CHOICES = services.REFRESH_CHOICES
 MAX_CONCURRENCY = 32
 
 
@@ -101,7 +101,7 @@ class Command(BaseCommand):
                 symbols=tickers or selectors.watched_symbols(),
                 contracts=selectors.open_option_contracts(underlyings=tickers or None),
                 force=options["force"],
-                only=only,
+                only=[datasets.BY_NAME[name] for name in only],
                 concurrency=options["concurrency"],
                 on_start=(lambda total: setattr(progress, "total", total)) if progress is not None else None,
                 on_result=report,

@@ -1,0 +1,98 @@
+"""What a fetch stores: the stock data payload from daily bars, the chain payload from contracts.
+
+Pure: plain values in, plain dicts out (the cached payloads); indicators and chain analytics
+are computed here once, at fetch time, so a cached read never computes them again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from marketdata import indicators, option_analytics, strategies
+from marketdata.domain import DailyBar, OptionSnapshot
+
+# The chain summary's fields, written to their own key for dashboards.
+SUMMARY_KEYS = ("spot", "atm_iv", "signal_counts", "as_of_date")
+
+
+def stock_payload(symbol: str, bars: Sequence[DailyBar]) -> dict[str, Any]:
+    """A stock data entry: latest price, change and the indicators of the bars."""
+    latest = bars[-1]
+    previous = bars[-2] if len(bars) > 1 else None
+    change = latest.close - previous.close if previous else None
+    return {
+        "symbol": symbol,
+        "price": latest.close,
+        "change": round(change, 4) if change is not None else None,
+        "change_percent": round(100 * change / previous.close, 4)
+        if previous and change is not None
+        else None,
+        "session": latest.session.isoformat(),
+        "bars_from": bars[0].session.isoformat(),
+        "bars_to": latest.session.isoformat(),
+        "indicators": indicators.compute_indicators(bars),
+    }
+
+
+SHORT_WINDOW_DAYS = (0, 60)  # calls and puts: CSP, covered calls, PMCC short legs
+LONG_WINDOW_DAYS = (365, 900)  # calls only: LEAPS and PMCC long legs
+
+
+def chain_windows(today: date) -> list[dict[str, Any]]:
+    """The two windows of the spec's filtered chain calls, as the options payload shows them."""
+    return [
+        {
+            "from": (today + timedelta(days=SHORT_WINDOW_DAYS[0])).isoformat(),
+            "to": (today + timedelta(days=SHORT_WINDOW_DAYS[1])).isoformat(),
+            "min_dte": SHORT_WINDOW_DAYS[0],
+            "max_dte": SHORT_WINDOW_DAYS[1],
+            "contract_type": None,
+        },
+        {
+            "from": (today + timedelta(days=LONG_WINDOW_DAYS[0])).isoformat(),
+            "to": (today + timedelta(days=LONG_WINDOW_DAYS[1])).isoformat(),
+            "min_dte": LONG_WINDOW_DAYS[0],
+            "max_dte": LONG_WINDOW_DAYS[1],
+            "contract_type": "call",
+        },
+    ]
+
+
+def chain_payload(
+    symbol: str,
+    contracts: Sequence[OptionSnapshot],
+    *,
+    spot: float | None,
+    today: date,
+    rate: float,
+    thresholds: Mapping[str, Any],
+) -> dict[str, Any]:
+    """A chain entry: the contracts, with ATM IV and signal counts computed once, at fetch time."""
+    analysed = (
+        [option_analytics.analyze_contract(c, spot=spot, today=today, rate=rate) for c in contracts]
+        if spot
+        else []
+    )
+    atm = option_analytics.atm_iv(analysed, spot=spot) if spot else None
+    counts: dict[str, int] = {}
+    if spot and analysed:
+        # Earnings are fetched separately and may change; counts here ignore them.
+        counts = strategies.candidate_counts(
+            analysed,
+            spot=spot,
+            today=today,
+            earnings_date=None,
+            earnings_known=True,
+            thresholds=thresholds,
+        )
+    return {
+        "symbol": symbol,
+        "spot": spot,
+        "as_of_date": today.isoformat(),
+        "windows": chain_windows(today),
+        "atm_iv": atm,
+        "signal_counts": counts,
+        "contracts": [c.to_payload() for c in contracts],
+    }
