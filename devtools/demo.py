@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from devtools.sandbox import data as sandbox_data
 from marketdata import clock, market_hours, services
 from marketdata.models import IVSnapshot
-from marketdata.option_analytics import IV_HISTORY_SESSIONS
 from marketdata.symbols import normalize_symbol
+from marketdata.volatility import IV_HISTORY_SESSIONS
 from watchlist.models import Position
 from watchlist.services import position_open, watchlist_add
 
@@ -58,6 +58,16 @@ def _pick(
     return min(usable, key=lambda c: abs(abs(c["delta"]) - delta), default=None)
 
 
+# (symbol, strategy, contract type, DTE window, target |delta|, quantity) of each demo option.
+OPTION_PLAN = (
+    ("AAPL", "covered_call", "call", 21, 60, 0.30, -1),
+    ("MSFT", "csp", "put", 21, 60, 0.30, -1),
+    ("NVDA", "leaps", "call", 365, 900, 0.80, 1),
+    ("SPY", "pmcc_long", "call", 365, 900, 0.80, 1),
+    ("SPY", "pmcc_short", "call", 21, 60, 0.30, -1),
+)
+
+
 def demo_positions_seed(*, user: User) -> list[Position]:
     """Open a few positions of each strategy on liquid contracts of the (already fetched) chains.
 
@@ -92,14 +102,7 @@ def demo_positions_seed(*, user: User) -> list[Position]:
             exit_price=Decimal("171.25"),
         ),
     ]
-    plan = [
-        ("AAPL", "covered_call", "call", 21, 60, 0.30, -1),
-        ("MSFT", "csp", "put", 21, 60, 0.30, -1),
-        ("NVDA", "leaps", "call", 365, 900, 0.80, 1),
-        ("SPY", "pmcc_long", "call", 365, 900, 0.80, 1),
-        ("SPY", "pmcc_short", "call", 21, 60, 0.30, -1),
-    ]
-    for symbol, strategy, contract_type, min_dte, max_dte, delta, quantity in plan:
+    for symbol, strategy, contract_type, min_dte, max_dte, delta, quantity in OPTION_PLAN:
         contract = _pick(
             chains[symbol], contract_type=contract_type, min_dte=min_dte, max_dte=max_dte, delta=delta
         )

@@ -1,9 +1,9 @@
-"""Option analytics: Black-Scholes, implied volatility, per-contract and chain analytics, IV rank.
+"""Option analytics: Black-Scholes, implied volatility, per-contract and chain analytics.
 
 Pure computation (no Django); `today` is passed in. Units: volatility is an annualised
 fraction (0.35 = 35 %); theta per calendar day; vega per vol point; option prices per share;
-DTE in calendar days (years = DTE / 365); every `*_pct` and IV rank/percentile is a percent
-number (2.5 = 2.5 %).
+DTE in calendar days (years = DTE / 365); every `*_pct` is a percent number (2.5 = 2.5 %).
+IV rank and percentile are `marketdata.volatility`.
 """
 
 from __future__ import annotations
@@ -195,50 +195,16 @@ def analyze_contract(
     usable_spot = spot > 0 and math.isfinite(spot)
     strike = contract.strike
     contract_type = contract.contract_type
-
-    iv = _finite(contract.implied_volatility)
-    iv_source: str | None = "provider"
-    if iv is None or iv <= 0:
-        iv, iv_source = None, None
-        if usable_spot and years > 0:
-            iv = implied_volatility(
-                price=price, spot=spot, strike=strike, years=years, rate=rate, contract_type=contract_type
-            )
-            iv_source = "computed" if iv is not None else None
-
-    greeks: dict[str, float | None] = {"delta": None, "gamma": None, "theta": None, "vega": None}
-    greeks_source: str | None = None
-    if _finite(contract.delta) is not None:
-        greeks = {
-            "delta": contract.delta,
-            "gamma": _finite(contract.gamma),
-            "theta": _finite(contract.theta),
-            "vega": _finite(contract.vega),
-        }
-        greeks_source = "provider"
-    elif iv is not None and usable_spot and years > 0:
-        computed = black_scholes(
-            spot=spot, strike=strike, years=years, rate=rate, volatility=iv, contract_type=contract_type
-        )
-        greeks = {
-            "delta": computed.delta,
-            "gamma": computed.gamma,
-            "theta": computed.theta,
-            "vega": computed.vega,
-        }
-        greeks_source = "computed"
-
+    iv, iv_source = _contract_iv(
+        contract, price=price, spot=spot if usable_spot else None, years=years, rate=rate
+    )
+    greeks, greeks_source = _contract_greeks(
+        contract, iv=iv, spot=spot if usable_spot else None, years=years, rate=rate
+    )
     moneyness: str | None = None
     moneyness_pct = intrinsic = extrinsic = None
     if usable_spot:
-        moneyness_pct = 100.0 * (strike - spot) / spot
-        intrinsic = max(spot - strike, 0.0) if contract_type == "call" else max(strike - spot, 0.0)
-        if abs(moneyness_pct) <= atm_band_pct:
-            moneyness = "ATM"
-        elif intrinsic > 0:
-            moneyness = "ITM"
-        else:
-            moneyness = "OTM"
+        moneyness, moneyness_pct, intrinsic = _moneyness(contract_type, strike, spot, atm_band_pct)
         if price is not None:
             extrinsic = max(price - intrinsic, 0.0)
 
@@ -266,6 +232,67 @@ def analyze_contract(
         "extrinsic": extrinsic,
         "multiplier": contract.shares_per_contract,
     }
+
+
+def _contract_iv(
+    contract: OptionSnapshot, *, price: float | None, spot: float | None, years: float, rate: float
+) -> tuple[float | None, str | None]:
+    """The contract's IV and where it came from: the provider's, else solved from its price."""
+    iv = _finite(contract.implied_volatility)
+    if iv is not None and iv > 0:
+        return iv, "provider"
+    if spot is None or years <= 0:
+        return None, None
+    solved = implied_volatility(
+        price=price,
+        spot=spot,
+        strike=contract.strike,
+        years=years,
+        rate=rate,
+        contract_type=contract.contract_type,
+    )
+    return solved, "computed" if solved is not None else None
+
+
+def _contract_greeks(
+    contract: OptionSnapshot, *, iv: float | None, spot: float | None, years: float, rate: float
+) -> tuple[dict[str, float | None], str | None]:
+    """The provider's greeks when it sent a delta, else Black-Scholes from the IV, else none."""
+    if _finite(contract.delta) is not None:
+        provider = {
+            "delta": contract.delta,
+            "gamma": _finite(contract.gamma),
+            "theta": _finite(contract.theta),
+            "vega": _finite(contract.vega),
+        }
+        return provider, "provider"
+    if iv is None or spot is None or years <= 0:
+        return {"delta": None, "gamma": None, "theta": None, "vega": None}, None
+    computed = black_scholes(
+        spot=spot,
+        strike=contract.strike,
+        years=years,
+        rate=rate,
+        volatility=iv,
+        contract_type=contract.contract_type,
+    )
+    return {
+        "delta": computed.delta,
+        "gamma": computed.gamma,
+        "theta": computed.theta,
+        "vega": computed.vega,
+    }, "computed"
+
+
+def _moneyness(
+    contract_type: str, strike: float, spot: float, atm_band_pct: float
+) -> tuple[str, float, float]:
+    """ATM, ITM or OTM; the strike's distance from spot in percent; the intrinsic value."""
+    moneyness_pct = 100.0 * (strike - spot) / spot
+    intrinsic = max(spot - strike, 0.0) if contract_type == "call" else max(strike - spot, 0.0)
+    if abs(moneyness_pct) <= atm_band_pct:
+        return "ATM", moneyness_pct, intrinsic
+    return ("ITM" if intrinsic > 0 else "OTM"), moneyness_pct, intrinsic
 
 
 # --- Chain-level analytics ----------------------------------------------------------------------
@@ -351,44 +378,3 @@ def dte_buckets(contracts: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             }
         )
     return result
-
-
-# --- IV rank and percentile ---------------------------------------------------------------------
-
-IV_HISTORY_SESSIONS = 252
-
-
-@dataclass(frozen=True, slots=True)
-class IVStats:
-    """IV rank and percentile (percent numbers) over stored daily ATM IVs, or why they are null."""
-
-    iv_rank: float | None
-    iv_percentile: float | None
-    observations: int
-    reason: str | None
-
-
-def iv_stats(
-    history: Sequence[float | None], current: float | None, *, min_observations: int = 20
-) -> IVStats:
-    """Return IV rank and IV percentile of `current` against `history`.
-
-    `history` is one ATM IV per session, oldest first (today's included once stored); only
-    the last 252 are used and missing values are skipped. iv_rank = 100 x (IV - min) /
-    (max - min), with min and max taken over the history and the current IV;
-    iv_percentile = 100 x (sessions with IV below the current) / sessions. With fewer than
-    `min_observations` sessions, or no current IV, both are None with a reason; a flat
-    history (max == min) leaves the rank None. Never a made-up 50.
-    """
-    values = [float(v) for v in history[-IV_HISTORY_SESSIONS:] if v is not None and math.isfinite(v)]
-    observations = len(values)
-    if current is None or not math.isfinite(current):
-        return IVStats(None, None, observations, "no current ATM IV")
-    if observations < min_observations:
-        reason = f"{observations} of {min_observations} sessions of ATM IV history needed"
-        return IVStats(None, None, observations, reason)
-    percentile = 100.0 * sum(1 for v in values if v < current) / observations
-    low, high = min(*values, current), max(*values, current)
-    if high == low:
-        return IVStats(None, percentile, observations, "ATM IV has not moved over the history (max == min)")
-    return IVStats(100.0 * (current - low) / (high - low), percentile, observations, None)

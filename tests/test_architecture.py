@@ -1,12 +1,13 @@
 """The layout holds: core ← marketdata ← watchlist ← mojo / devtools, no cycles, no dev tools in production.
 
 The layer rules are import-linter contracts in pyproject.toml; this runs them, looks for
-import cycles between any two modules, and checks what production installs. Pure: no
-database, no Redis, no sandbox.
+import cycles between any two modules, checks what production installs and that no module
+or function is too long to read. Pure: no database, no Redis, no sandbox.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
 import subprocess
 import sys
@@ -18,7 +19,10 @@ from importlinter.cli import lint_imports
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("core", "marketdata", "watchlist", "mojo", "devtools")
-MAX_SERVICE_MODULE_LINES = 400
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60
+# The sandbox's generated market (prices, chains, earnings): data, not logic to read.
+GENERATED = {"devtools/sandbox/data.py"}
 
 
 def test_import_contracts_hold(capsys):
@@ -96,11 +100,36 @@ def test_local_and_test_settings_install_devtools():
         assert "devtools" in importlib.import_module(name).INSTALLED_APPS
 
 
-def test_market_data_services_are_a_package_of_short_modules():
-    modules = sorted((ROOT / "marketdata" / "services").glob("*.py"))
-    assert len(modules) > 1
-    lengths = {module.name: len(module.read_text().splitlines()) for module in modules}
-    assert {name: n for name, n in lengths.items() if n > MAX_SERVICE_MODULE_LINES} == {}
+def _production_modules() -> list[Path]:
+    return sorted(
+        path
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        if "migrations" not in path.parts and path.relative_to(ROOT).as_posix() not in GENERATED
+    )
+
+
+def test_market_data_services_are_a_package():
+    assert len(list((ROOT / "marketdata" / "services").glob("*.py"))) > 1
+
+
+def test_no_production_module_is_too_long_to_read():
+    lengths = {
+        path.relative_to(ROOT).as_posix(): len(path.read_text().splitlines())
+        for path in _production_modules()
+    }
+    assert {name: n for name, n in lengths.items() if n > MAX_MODULE_LINES} == {}
+
+
+def test_no_production_function_is_too_long_to_read():
+    too_long = {}
+    for path in _production_modules():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+                if (length := node.end_lineno - first + 1) > MAX_FUNCTION_LINES:
+                    too_long[f"{path.relative_to(ROOT).as_posix()}:{node.name}"] = length
+    assert too_long == {}
 
 
 # Folders whose conftest.py asks for Redis and/or the sandbox; every other test is pure or

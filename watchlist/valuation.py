@@ -66,6 +66,20 @@ def intrinsic_value(contract_type: str, strike: Decimal, underlying: Decimal) ->
     return max(Decimal(0), strike - underlying)
 
 
+def _closed(*, realised_pnl: Decimal) -> Valuation:
+    """A closed position: its realised P&L and nothing live."""
+    return Valuation(
+        current_price=None,
+        price_source=None,
+        market_value=None,
+        unrealised_pnl=None,
+        unrealised_pnl_pct=None,
+        realised_pnl=realised_pnl,
+        dte=None,
+        position_delta=None,
+    )
+
+
 def value_position(
     *,
     instrument: str,
@@ -85,16 +99,7 @@ def value_position(
     """Value one position from its live price, or its entry, or its intrinsic value at expiry."""
     size = quantity * multiplier
     if exit_price is not None:
-        return Valuation(
-            current_price=None,
-            price_source=None,
-            market_value=None,
-            unrealised_pnl=None,
-            unrealised_pnl_pct=None,
-            realised_pnl=to_cents((exit_price - entry_price) * size),
-            dte=None,
-            position_delta=None,
-        )
+        return _closed(realised_pnl=to_cents((exit_price - entry_price) * size))
     dte = (expiration - today).days if expiration is not None else None
     price: Decimal
     source: PriceSource

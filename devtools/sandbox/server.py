@@ -27,10 +27,10 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from devtools.sandbox import data, routes
+from devtools.sandbox import data, routes, wire
 from devtools.sandbox.control import SandboxControl
-from devtools.sandbox.routes import Request, Response
 from devtools.sandbox.state import Fault, SandboxState
+from devtools.sandbox.wire import Request, Response
 
 logger = logging.getLogger(__name__)
 
@@ -121,13 +121,13 @@ class SandboxServer:
         if (latency := state.latency) > 0:
             time.sleep(latency)
         if state.down:
-            return routes.error_for(path, 503)
+            return wire.error_for(path, 503)
         fault = state.take_fault(path)
         if fault is not None:
             if fault.kind == "status":
                 return _status_fault(path, fault)
             if fault.kind == "invalid_json":
-                return routes.not_json()
+                return wire.not_json()
             if fault.kind == "reset":
                 return Response(0, reset=True)
             time.sleep(fault.seconds or 0.0)  # "hang": late, then a normal answer
@@ -141,8 +141,8 @@ class SandboxServer:
             today=today,
             now=now,
         )
-        if not routes.authorized(request):
-            return routes.error_for(path, 401)
+        if not wire.authorized(request):
+            return wire.error_for(path, 401)
         return routes.route(request, malformed=state.malformed_count, legacy_fmp=state.legacy_fmp)
 
     def control_request(self, method: str, path: str, body: bytes) -> Response:
@@ -187,19 +187,19 @@ def _number(payload: dict[str, Any], key: str) -> float:
 
 
 def _ok(payload: dict[str, Any]) -> Response:
-    return Response(200, json.dumps(payload).encode(), {"Content-Type": routes.JSON_TYPE})
+    return Response(200, json.dumps(payload).encode(), {"Content-Type": wire.JSON_TYPE})
 
 
 def _control_error(status: int, message: str) -> Response:
-    return Response(status, json.dumps({"error": message}).encode(), {"Content-Type": routes.JSON_TYPE})
+    return Response(status, json.dumps({"error": message}).encode(), {"Content-Type": wire.JSON_TYPE})
 
 
 def _status_fault(path: str, fault: Fault) -> Response:
     status = fault.status or 500
     headers = {}
     if status == 429 and fault.retry_after is not None:
-        headers["Retry-After"] = routes.format_retry_after(fault.retry_after)
-    return routes.error_for(path, status, headers)
+        headers["Retry-After"] = wire.format_retry_after(fault.retry_after)
+    return wire.error_for(path, status, headers)
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -255,7 +255,7 @@ class _Handler(BaseHTTPRequestHandler):
                 response = sandbox.provider(method, path, query, self.headers)
         except Exception:
             logger.exception("sandbox failed to answer %s %s", method, self.path)
-            response = routes.massive_error(500, "The sandbox failed; see its log.")
+            response = wire.massive_error(500, "The sandbox failed; see its log.")
         if response.reset:
             self._reset()
             return

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from marketdata import clock, market_hours, option_analytics
+from marketdata import clock, market_hours, volatility
 from marketdata.models import IVSnapshot
 
 
@@ -18,14 +18,14 @@ def record_iv_snapshot(symbol: str, *, atm_iv: float, now: datetime) -> IVSnapsh
     return snapshot
 
 
-def iv_context(symbol: str, *, current: float | None) -> option_analytics.IVStats:
+def iv_context(symbol: str, *, current: float | None) -> volatility.IVStats:
     """IV rank and percentile of `current` against the last 252 stored sessions."""
     history = list(
         IVSnapshot.objects.filter(ticker=symbol)
         .order_by("-session_date")
-        .values_list("atm_iv", flat=True)[: option_analytics.IV_HISTORY_SESSIONS]
+        .values_list("atm_iv", flat=True)[: volatility.IV_HISTORY_SESSIONS]
     )
-    return option_analytics.iv_stats(history, current)
+    return volatility.iv_stats(history, current)
 
 
 def iv_ranks(current_ivs: Mapping[str, float | None]) -> dict[str, float | None]:
@@ -40,9 +40,9 @@ def iv_ranks(current_ivs: Mapping[str, float | None]) -> dict[str, float | None]
         .values_list("ticker", "atm_iv")
     )
     for symbol, atm_iv in rows:
-        if len(histories[symbol]) < option_analytics.IV_HISTORY_SESSIONS:
+        if len(histories[symbol]) < volatility.IV_HISTORY_SESSIONS:
             histories[symbol].append(atm_iv)
     return {
-        symbol: option_analytics.iv_stats(histories[symbol], current).iv_rank
+        symbol: volatility.iv_stats(histories[symbol], current).iv_rank
         for symbol, current in current_ivs.items()
     }

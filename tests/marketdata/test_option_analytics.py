@@ -10,15 +10,14 @@ import pytest
 
 from marketdata.domain import ContractType, OptionSnapshot
 from marketdata.option_analytics import (
-    IVStats,
     analyze_contract,
     atm_iv,
     black_scholes,
     dte_buckets,
     implied_volatility,
-    iv_stats,
     option_price,
 )
+from marketdata.volatility import IVStats, iv_stats
 
 TODAY = date(2026, 11, 24)
 RATE = 0.04

@@ -1,0 +1,201 @@
+"""Massive's options chain snapshot and single-contract snapshot, as the sandbox serves them.
+
+Chain records are serialised once per (symbol, today) and pages are joined from the bytes;
+`next_url` cursors are absolute, as the provider's are.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from devtools.sandbox import data
+from devtools.sandbox.wire import (
+    JSON_TYPE,
+    BadRequest,
+    Request,
+    Response,
+    int_param,
+    massive_error,
+    request_id,
+)
+
+CHAIN_LIMIT_DEFAULT = 10
+
+
+CHAIN_LIMIT_MAX = 250
+
+
+@dataclass(frozen=True, slots=True)
+class _ChainIndex:
+    records: tuple[dict[str, Any], ...]
+    bodies: tuple[bytes, ...]
+    expirations: tuple[str, ...]
+    types: tuple[str, ...]
+    strikes: tuple[float, ...]
+    by_ticker: dict[str, int]
+    orders: dict[str, tuple[int, ...]]
+
+
+@functools.lru_cache(maxsize=256)
+def _chain_index(symbol: str, today: date) -> _ChainIndex:
+    records = data.chain_records(symbol, today)
+    details = [record["details"] for record in records]
+    expirations = tuple(d["expiration_date"] for d in details)
+    strikes = tuple(float(d["strike_price"]) for d in details)
+    indices = range(len(records))
+    return _ChainIndex(
+        records=records,
+        bodies=tuple(json.dumps(record, separators=(",", ":")).encode() for record in records),
+        expirations=expirations,
+        types=tuple(d["contract_type"] for d in details),
+        strikes=strikes,
+        by_ticker={d["ticker"]: i for i, d in enumerate(details)},
+        # records are already in ticker order; the others tie-break on it
+        orders={
+            "ticker": tuple(indices),
+            "expiration_date": tuple(sorted(indices, key=lambda i: expirations[i])),
+            "strike_price": tuple(sorted(indices, key=lambda i: strikes[i])),
+        },
+    )
+
+
+def _malformed_body(record: dict[str, Any], position: int) -> bytes:
+    """A record typed conversion must reject: a non-numeric strike, or no details at all."""
+    broken = dict(record)
+    if position % 2 == 0:
+        broken["details"] = {**record["details"], "strike_price": "not-a-number"}
+    else:
+        del broken["details"]
+    return json.dumps(broken, separators=(",", ":")).encode()
+
+
+_RANGE_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "": lambda value, bound: value == bound,
+    ".gte": lambda value, bound: value >= bound,
+    ".gt": lambda value, bound: value > bound,
+    ".lte": lambda value, bound: value <= bound,
+    ".lt": lambda value, bound: value < bound,
+}
+
+
+CHAIN_PARAMS = frozenset(
+    {"contract_type", "limit", "order", "sort"}
+    | {f"expiration_date{op}" for op in _RANGE_OPS}
+    | {f"strike_price{op}" for op in _RANGE_OPS}
+)
+
+
+Test = Callable[[_ChainIndex, int], bool]
+
+
+def _expiry_test(compare: Callable[[Any, Any], bool], bound: str) -> Test:
+    return lambda index, i: compare(index.expirations[i], bound)
+
+
+def _strike_test(compare: Callable[[Any, Any], bool], bound: float) -> Test:
+    return lambda index, i: compare(index.strikes[i], bound)
+
+
+def _type_test(contract_type: str) -> Test:
+    return lambda index, i: index.types[i] == contract_type
+
+
+def _chain_filter(params: dict[str, str]) -> Test:
+    """Compile the chain's filter parameters into a predicate over record positions."""
+    tests: list[Test] = []
+    for op, compare in _RANGE_OPS.items():
+        if (raw := params.get(f"expiration_date{op}")) is not None:
+            try:
+                bound_date = date.fromisoformat(raw).isoformat()
+            except ValueError:
+                raise BadRequest(f"expiration_date{op} must be a date in YYYY-MM-DD format.") from None
+            tests.append(_expiry_test(compare, bound_date))
+        if (raw := params.get(f"strike_price{op}")) is not None:
+            try:
+                bound_strike = float(raw)
+            except ValueError:
+                raise BadRequest(f"strike_price{op} must be a number.") from None
+            tests.append(_strike_test(compare, bound_strike))
+    if (contract_type := params.get("contract_type")) is not None:
+        if contract_type not in ("call", "put"):
+            raise BadRequest("contract_type must be call or put.")
+        tests.append(_type_test(contract_type))
+    return lambda idx, i: all(test(idx, i) for test in tests)
+
+
+def _encode_cursor(params: dict[str, str], offset: int) -> str:
+    raw = json.dumps({**params, "offset": offset}, separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[dict[str, str], int]:
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        offset = int(decoded.pop("offset"))
+        params = {str(k): str(v) for k, v in decoded.items() if k in CHAIN_PARAMS}
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+        raise BadRequest("Invalid cursor.") from None
+    if offset < 0:
+        raise BadRequest("Invalid cursor.")
+    return params, offset
+
+
+def options_chain(request: Request, symbol: str, *, malformed: int = 0) -> Response:
+    """`GET /v3/snapshot/options/{T}`: filtered, sorted, paginated with an absolute next_url."""
+    if "cursor" in request.query:
+        params, offset = _decode_cursor(request.query["cursor"])
+    else:
+        params = {k: v for k, v in request.query.items() if k in CHAIN_PARAMS}
+        offset = 0
+    limit = int_param(params, "limit", CHAIN_LIMIT_DEFAULT, 1, CHAIN_LIMIT_MAX)
+    sort = params.get("sort", "ticker")
+    if sort not in ("ticker", "expiration_date", "strike_price"):
+        raise BadRequest("sort must be ticker, expiration_date or strike_price.")
+    order = params.get("order", "asc")
+    if order not in ("asc", "desc"):
+        raise BadRequest("order must be asc or desc.")
+    keep = _chain_filter(params)
+    rid = request_id().encode()
+    if symbol not in data.UNIVERSE:
+        return Response(
+            200, b'{"results":[],"status":"OK","request_id":"' + rid + b'"}', {"Content-Type": JSON_TYPE}
+        )
+    index = _chain_index(symbol, request.today)
+    positions = index.orders[sort]
+    if order == "desc":
+        positions = positions[::-1]
+    selected = [i for i in positions if keep(index, i)]
+    page = selected[offset : offset + limit]
+    bodies = [
+        _malformed_body(index.records[i], offset + n) if offset + n < malformed else index.bodies[i]
+        for n, i in enumerate(page)
+    ]
+    body = b'{"results":[' + b",".join(bodies) + b'],"status":"OK","request_id":"' + rid + b'"'
+    if offset + limit < len(selected):
+        cursor = _encode_cursor(params, offset + limit)
+        next_url = f"{request.host_url}/v3/snapshot/options/{symbol}?cursor={cursor}"
+        body += b',"next_url":' + json.dumps(next_url).encode()
+    return Response(200, body + b"}", {"Content-Type": JSON_TYPE})
+
+
+def option_contract(request: Request, *, underlying: str, contract: str) -> Response:
+    """`GET /v3/snapshot/options/{T}/{O:…}`: one snapshot, or 404 NOT_FOUND."""
+    position = None
+    if underlying in data.UNIVERSE:
+        position = _chain_index(underlying, request.today).by_ticker.get(contract)
+    if position is None:
+        return massive_error(404, f"No option contract {contract} for underlying {underlying}.")
+    body = _chain_index(underlying, request.today).bodies[position]
+    rid = request_id().encode()
+    return Response(
+        200,
+        b'{"request_id":"' + rid + b'","results":' + body + b',"status":"OK"}',
+        {"Content-Type": JSON_TYPE},
+    )

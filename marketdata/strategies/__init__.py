@@ -1,0 +1,189 @@
+"""Strategy signals from an analysed option chain: CSP, covered call, LEAPS and PMCC candidates.
+
+Pure computation (no Django): takes `analyze_contract()` dicts, `spot`, `today` and the
+thresholds dict (`settings.STRATEGY_THRESHOLDS`) and returns ranked candidates per strategy.
+Units: prices per share; `premium`, `net_debit` and `breakeven` per share; `capital` and
+`max_profit` per position (x the contract multiplier); `*_pct` and `prob_otm` in percent.
+
+Rules (thresholds named as in the settings dict):
+- CSP: puts, `min_dte`-`max_dte`, |delta| within `min_abs_delta`-`max_abs_delta`, open
+  interest >= `min_open_interest`, spread <= `max_spread_pct` of mid; capital = strike x multiplier.
+- Covered call: calls with the same rules; capital = spot x multiplier (the shares); says
+  whether `shares_held` covers a contract.
+- LEAPS: calls, `min_dte`-`max_dte`, delta within `min_abs_delta`-`max_abs_delta`; shows
+  extrinsic value as % of price.
+- PMCC: a long call (`long_min_dte`-`long_max_dte`, delta >= `long_min_delta`) with a short
+  call (`short_min_dte`-`short_max_dte`, delta `short_min_delta`-`short_max_delta`), short
+  strike > long strike, kept only when long strike + net debit < short strike.
+- A contract is chosen by delta only when it has usable greeks (provider or computed), and
+  only when it has a price (mid, bid, ask or day close by the spec's priority).
+- Earnings: a short leg expiring on or after the next earnings date is excluded unless
+  `include_earnings` (then kept with a warning); an unknown earnings date puts "earnings date
+  unknown" on every candidate.
+- No bid/ask quote on a contract (plans without quotes): the spread rule is skipped with a
+  warning and the price is the day close. An unknown open interest skips that rule with a
+  warning. A one-sided or crossed-out quote fails the spread rule.
+
+Score (0-100, higher is better): 100 x sum(w_i x c_i) / sum(w_i) over the components c_i
+in [0, 1] that are known (unknown ones - no spread, no IV rank - drop out with their weight):
+- delta fit = 1 - |delta - target| / max(target - min, max - target)  (|delta| for puts)
+- yield = min(annualised_return_pct / 50, 1)
+- liquidity = 1 - spread_pct / max_spread_pct (10 % where the strategy sets none), floored at 0
+- IV = iv_rank / 100 for sellers, 1 - iv_rank / 100 for a LEAPS buyer
+- extrinsic = 1 - extrinsic_pct / 20, floored at 0 (cheaper time value is better for a long leg)
+Weights: CSP and covered call: delta fit 0.4, yield 0.3, liquidity 0.2, IV 0.1.
+LEAPS: delta fit 0.4, extrinsic 0.3, liquidity 0.2, IV 0.1.
+PMCC: short-leg delta fit 0.25 (target `short_target_delta`, default the window's middle),
+yield on the net debit 0.35, long-leg extrinsic 0.2, liquidity (mean of the legs) 0.2.
+Ties rank by annualised return, then by option ticker.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from marketdata.strategies import leaps, pmcc, rulebook, short_premium
+from marketdata.strategies.rulebook import (
+    EARNINGS_UNKNOWN,
+    GREEKS_COMPUTED,
+    NO_QUOTE,
+    NO_QUOTE_SPREAD_SKIPPED,
+    OPEN_INTEREST_UNKNOWN,
+    STRATEGIES,
+)
+
+__all__ = [
+    "EARNINGS_UNKNOWN",
+    "GREEKS_COMPUTED",
+    "NO_QUOTE",
+    "NO_QUOTE_SPREAD_SKIPPED",
+    "OPEN_INTEREST_UNKNOWN",
+    "STRATEGIES",
+    "candidate_counts",
+    "generate_signals",
+    "signal_counts",
+]
+
+
+def _rank(candidates: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    def key(candidate: dict[str, Any]) -> tuple[float, float, tuple[str, ...]]:
+        annualised = candidate.get("annualised_return_pct")
+        return (
+            -candidate["score"],
+            -(annualised if annualised is not None else -math.inf),
+            tuple(leg["option_ticker"] for leg in candidate["legs"]),
+        )
+
+    return sorted(candidates, key=key)[:limit]
+
+
+def _prepare(
+    contracts: Sequence[Mapping[str, Any]],
+    *,
+    spot: float,
+    today: date,
+    earnings_date: date | None,
+    earnings_known: bool,
+    include_earnings: bool,
+    shares_held: float,
+    iv_rank: float | None,
+) -> tuple[list[rulebook.Option], rulebook.Context]:
+    next_earnings = earnings_date if earnings_known and earnings_date and earnings_date >= today else None
+    ctx = rulebook.Context(
+        spot=spot,
+        today=today,
+        earnings_date=next_earnings,
+        earnings_known=earnings_known,
+        include_earnings=include_earnings,
+        shares_held=shares_held,
+        iv_rank=iv_rank,
+    )
+    return [o for o in (rulebook.parse_option(c, today) for c in contracts) if o is not None], ctx
+
+
+def candidate_counts(
+    contracts: Sequence[Mapping[str, Any]],
+    *,
+    spot: float,
+    today: date,
+    earnings_date: date | None,
+    earnings_known: bool,
+    thresholds: Mapping[str, Any],
+) -> dict[str, int]:
+    """How many candidates each strategy has, uncapped (what a dashboard shows).
+
+    Cheaper than `generate_signals`: PMCC pairs are counted, not rendered. Earnings exclusion
+    applies as by default; holdings do not change what qualifies.
+    """
+    options, ctx = _prepare(
+        contracts,
+        spot=spot,
+        today=today,
+        earnings_date=earnings_date,
+        earnings_known=earnings_known,
+        include_earnings=False,
+        shares_held=0,
+        iv_rank=None,
+    )
+    return {
+        "csp": len(short_premium.short_premium(options, ctx, thresholds["csp"], strategy="csp")),
+        "covered_call": len(
+            short_premium.short_premium(options, ctx, thresholds["covered_call"], strategy="covered_call")
+        ),
+        "leaps": len(leaps.leaps(options, ctx, thresholds["leaps"])),
+        "pmcc": len(pmcc.pmcc_pairs(options, ctx, thresholds["pmcc"])),
+    }
+
+
+def generate_signals(
+    contracts: Sequence[Mapping[str, Any]],
+    *,
+    spot: float,
+    today: date,
+    earnings_date: date | None,
+    earnings_known: bool,
+    include_earnings: bool,
+    shares_held: float,
+    thresholds: Mapping[str, Any],
+    strategies: Iterable[str] = rulebook.STRATEGIES,
+    iv_rank: float | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """Return the ranked candidates of each requested strategy (see the module docstring).
+
+    `contracts` are `analyze_contract()` dicts (DTE is recomputed from `today`);
+    `earnings_known` False means the next earnings date could not be learnt; an
+    `earnings_date` before `today` is not the next one and is ignored. At most
+    `thresholds["max_candidates"]` (default 5) candidates per strategy.
+    """
+    requested = list(strategies)
+    unknown = sorted(set(requested) - set(rulebook.STRATEGIES))
+    if unknown:
+        raise ValueError(f"unknown strategies: {', '.join(unknown)}")
+    options, ctx = _prepare(
+        contracts,
+        spot=spot,
+        today=today,
+        earnings_date=earnings_date,
+        earnings_known=earnings_known,
+        include_earnings=include_earnings,
+        shares_held=shares_held,
+        iv_rank=iv_rank,
+    )
+    limit = int(thresholds.get("max_candidates", rulebook.DEFAULT_MAX_CANDIDATES))
+    builders: dict[str, Callable[[], list[dict[str, Any]]]] = {
+        "csp": lambda: short_premium.short_premium(options, ctx, thresholds["csp"], strategy="csp"),
+        "covered_call": lambda: short_premium.short_premium(
+            options, ctx, thresholds["covered_call"], strategy="covered_call"
+        ),
+        "leaps": lambda: leaps.leaps(options, ctx, thresholds["leaps"]),
+        "pmcc": lambda: pmcc.pmcc(options, ctx, thresholds["pmcc"], limit),
+    }
+    return {name: _rank(builders[name](), limit) for name in requested}
+
+
+def signal_counts(signals: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, int]:
+    """Return the number of candidates per strategy (what the dashboard shows)."""
+    return {name: len(candidates) for name, candidates in signals.items()}

@@ -1,0 +1,215 @@
+"""The pieces every strategy's rules are built from: the contract fields they read, the
+context of one request, the score components, and the shared rules (liquidity, earnings).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+STRATEGIES = ("csp", "covered_call", "leaps", "pmcc")
+
+DAYS_PER_YEAR = 365
+
+
+YIELD_CAP_PCT = 50.0
+
+
+EXTRINSIC_CAP_PCT = 20.0
+
+
+DEFAULT_MAX_SPREAD_PCT = 10.0
+
+
+DEFAULT_MAX_CANDIDATES = 5
+
+
+EARNINGS_UNKNOWN = "earnings date unknown"
+
+
+NO_QUOTE_SPREAD_SKIPPED = "no bid/ask quote: spread rule skipped; price is the day close"
+
+
+NO_QUOTE = "no bid/ask quote: price is the day close"
+
+
+OPEN_INTEREST_UNKNOWN = "open interest unknown: open-interest rule skipped"
+
+
+GREEKS_COMPUTED = "greeks computed by Black-Scholes (the provider sent none)"
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """The fields of one analysed contract the rules read, parsed once."""
+
+    raw: Mapping[str, Any]
+    ticker: str
+    contract_type: str
+    strike: float
+    expiration: date
+    dte: int
+    price: float
+    price_source: str
+    delta: float | None
+    spread_pct: float | None
+    quote_missing: bool
+    open_interest: int | None
+    extrinsic: float | None
+    multiplier: int
+
+    @property
+    def abs_delta(self) -> float | None:
+        return None if self.delta is None else abs(self.delta)
+
+
+def parse_option(contract: Mapping[str, Any], today: date) -> Option | None:
+    """Return the contract's rule fields, or None when it has no positive price."""
+    price = contract.get("price")
+    if price is None or not math.isfinite(price) or price <= 0:
+        return None
+    expiration = contract["expiration"]
+    if isinstance(expiration, str):
+        expiration = date.fromisoformat(expiration)
+    delta = contract.get("delta")
+    if delta is not None and not math.isfinite(delta):
+        delta = None
+    return Option(
+        raw=contract,
+        ticker=contract["option_ticker"],
+        contract_type=contract["contract_type"],
+        strike=float(contract["strike"]),
+        expiration=expiration,
+        dte=(expiration - today).days,
+        price=float(price),
+        price_source=contract.get("price_source", "none"),
+        delta=delta,
+        spread_pct=contract.get("spread_pct"),
+        quote_missing=contract.get("bid") is None and contract.get("ask") is None,
+        open_interest=contract.get("open_interest"),
+        extrinsic=contract.get("extrinsic"),
+        multiplier=int(contract.get("multiplier") or 100),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    spot: float
+    today: date
+    earnings_date: date | None  # the next one (None when unknown, none scheduled or past)
+    earnings_known: bool
+    include_earnings: bool
+    shares_held: float
+    iv_rank: float | None
+
+
+def clip(value: float) -> float:
+    return min(max(value, 0.0), 1.0)
+
+
+def score(components: Iterable[tuple[float, float | None]]) -> float:
+    """Return 100 x the weighted mean of the known components, rounded to 0.01."""
+    known = [(weight, value) for weight, value in components if value is not None]
+    total = math.fsum(weight for weight, _ in known)
+    if total == 0:
+        return 0.0
+    return round(100.0 * math.fsum(weight * clip(value) for weight, value in known) / total, 2)
+
+
+def delta_fit(abs_delta: float, target: float, low: float, high: float) -> float:
+    half_width = max(target - low, high - target)
+    return clip(1.0 - abs(abs_delta - target) / half_width) if half_width > 0 else 1.0
+
+
+def liquidity(option: Option, max_spread_pct: float) -> float | None:
+    if option.spread_pct is None or max_spread_pct <= 0:
+        return None
+    return clip(1.0 - option.spread_pct / max_spread_pct)
+
+
+def extrinsic_pct(option: Option) -> float | None:
+    if option.extrinsic is None:
+        return None
+    return 100.0 * option.extrinsic / option.price
+
+
+def extrinsic_component(option: Option) -> float | None:
+    pct = extrinsic_pct(option)
+    return None if pct is None else clip(1.0 - pct / EXTRINSIC_CAP_PCT)
+
+
+def annualised(return_pct: float, dte: int) -> float | None:
+    return return_pct * DAYS_PER_YEAR / dte if dte > 0 else None
+
+
+def leg(option: Option, side: str) -> dict[str, Any]:
+    return {
+        "option_ticker": option.ticker,
+        "side": side,
+        "contract_type": option.contract_type,
+        "strike": option.strike,
+        "expiration": option.expiration.isoformat(),
+        "dte": option.dte,
+        "price": option.price,
+        "price_source": option.price_source,
+        "delta": option.delta,
+        "greeks_source": option.raw.get("greeks_source"),
+    }
+
+
+def in_window(value: float, low: float, high: float) -> bool:
+    return low <= value <= high
+
+
+def short_leg_allowed(option: Option, ctx: Context, reasons: list[str], warnings: list[str]) -> bool:
+    """Apply the earnings rule to a short leg; add what it decided to reasons or warnings."""
+    if ctx.earnings_date is None:
+        return True
+    if option.expiration < ctx.earnings_date:
+        reasons.append(f"expires before earnings on {ctx.earnings_date.isoformat()}")
+        return True
+    if not ctx.include_earnings:
+        return False
+    warnings.append(
+        f"short leg expires on or after earnings on {ctx.earnings_date.isoformat()} (included on request)"
+    )
+    return True
+
+
+def common_warnings(options: Sequence[Option], ctx: Context, warnings: list[str]) -> None:
+    if not ctx.earnings_known:
+        warnings.append(EARNINGS_UNKNOWN)
+    if any(o.raw.get("greeks_source") == "computed" for o in options):
+        warnings.append(GREEKS_COMPUTED)
+
+
+def liquidity_rules(
+    option: Option, rules: Mapping[str, Any], reasons: list[str], warnings: list[str]
+) -> bool:
+    """Apply the open-interest and spread rules; skip (with a warning) what cannot be known."""
+    min_oi = rules["min_open_interest"]
+    if option.open_interest is None:
+        warnings.append(OPEN_INTEREST_UNKNOWN)
+    elif option.open_interest < min_oi:
+        return False
+    else:
+        reasons.append(f"open interest {option.open_interest:,} >= {min_oi:,}")
+    max_spread = rules["max_spread_pct"]
+    if option.quote_missing:
+        warnings.append(NO_QUOTE_SPREAD_SKIPPED)
+    elif option.spread_pct is None or option.spread_pct > max_spread:
+        return False  # one-sided or too wide
+    else:
+        reasons.append(f"spread {option.spread_pct:.1f}% of mid <= {max_spread:g}%")
+    return True
+
+
+def iv_rank_component(ctx: Context, reasons: list[str], *, seller: bool) -> float | None:
+    """The IV score component (high IV rank suits a seller, low a buyer); says the rank."""
+    if ctx.iv_rank is None:
+        return None
+    reasons.append(f"IV rank {ctx.iv_rank:.0f}")
+    return ctx.iv_rank / 100.0 if seller else 1.0 - ctx.iv_rank / 100.0

@@ -1,0 +1,101 @@
+"""Cash-secured puts and covered calls: selling premium on one short leg."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from marketdata.strategies import rulebook
+
+
+def short_premium(
+    options: Sequence[rulebook.Option], ctx: rulebook.Context, rules: Mapping[str, Any], *, strategy: str
+) -> list[dict[str, Any]]:
+    """Return CSP (puts) or covered call (calls) candidates."""
+    contract_type = "put" if strategy == "csp" else "call"
+    low, high, target = rules["min_abs_delta"], rules["max_abs_delta"], rules["target_abs_delta"]
+    candidates = []
+    for option in options:
+        abs_delta = _eligible_abs_delta(option, contract_type, rules)
+        if abs_delta is None:
+            continue
+        reasons = [
+            f"|delta| {abs_delta:.2f} within {low:g}-{high:g} (target {target:g})",
+            f"{option.dte} DTE within {rules['min_dte']}-{rules['max_dte']}",
+        ]
+        warnings: list[str] = []
+        if not rulebook.liquidity_rules(option, rules, reasons, warnings):
+            continue
+        if not rulebook.short_leg_allowed(option, ctx, reasons, warnings):
+            continue
+        rulebook.common_warnings([option], ctx, warnings)
+
+        premium = option.price
+        multiplier = option.multiplier
+        candidate: dict[str, Any] = {
+            "strategy": strategy,
+            "legs": [rulebook.leg(option, "sell")],
+            "premium": premium,
+        }
+        if strategy == "csp":
+            basis = option.strike
+            candidate |= {"breakeven": option.strike - premium, "max_profit": premium * multiplier}
+        else:
+            basis = ctx.spot
+            candidate |= _covered_call(option, ctx, reasons, warnings)
+        return_pct = 100.0 * premium / basis if basis > 0 else None
+        annualised = None if return_pct is None else rulebook.annualised(return_pct, option.dte)
+        if annualised is not None:
+            reasons.append(f"annualised return {annualised:.1f}%")
+        iv_component = rulebook.iv_rank_component(ctx, reasons, seller=True)
+        candidate |= {
+            "capital": basis * multiplier,
+            "return_pct": return_pct,
+            "annualised_return_pct": annualised,
+            "prob_otm": 100.0 * (1.0 - abs_delta),
+            "score": rulebook.score(
+                [
+                    (0.4, rulebook.delta_fit(abs_delta, target, low, high)),
+                    (0.3, None if annualised is None else annualised / rulebook.YIELD_CAP_PCT),
+                    (0.2, rulebook.liquidity(option, rules["max_spread_pct"])),
+                    (0.1, iv_component),
+                ]
+            ),
+            "reasons": reasons,
+            "warnings": warnings,
+        }
+        candidates.append(candidate)
+    return candidates
+
+
+def _eligible_abs_delta(
+    option: rulebook.Option, contract_type: str, rules: Mapping[str, Any]
+) -> float | None:
+    """|delta| of a contract of the strategy's type inside its DTE and delta windows, else None."""
+    abs_delta = option.abs_delta
+    if option.contract_type != contract_type or abs_delta is None:
+        return None
+    if not rulebook.in_window(option.dte, rules["min_dte"], rules["max_dte"]):
+        return None
+    inside = rulebook.in_window(abs_delta, rules["min_abs_delta"], rules["max_abs_delta"])
+    return abs_delta if inside else None
+
+
+def _covered_call(
+    option: rulebook.Option, ctx: rulebook.Context, reasons: list[str], warnings: list[str]
+) -> dict[str, Any]:
+    """A covered call's own fields (breakeven and profit from spot), and whether shares cover it."""
+    premium, multiplier = option.price, option.multiplier
+    covered = ctx.shares_held >= multiplier
+    if covered:
+        contracts = int(ctx.shares_held // multiplier)
+        reasons.append(f"you hold {ctx.shares_held:g} shares: enough for {contracts} contract(s)")
+    else:
+        warnings.append(
+            f"you hold {ctx.shares_held:g} shares: a covered call needs {multiplier} per contract"
+        )
+    return {
+        "breakeven": ctx.spot - premium,
+        "max_profit": (option.strike - ctx.spot + premium) * multiplier,
+        "shares_covered": covered,
+    }
