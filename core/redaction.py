@@ -19,7 +19,7 @@ SECRET_SETTINGS = ("MASSIVE_API_KEY", "FMP_API_KEY", "METRICS_BEARER_TOKEN")
 _MIN_SECRET_LENGTH = 4
 _SECRET_PATTERNS = (
     # FMP puts its key in the query string: apikey=...; Massive's SDK accepts apiKey=...
-    re.compile(r"(?i)(api[_-]?key=)[^&\s'\"]+"),
+    re.compile(r"(?i)(api[_-]?key=)[^&\s'\"<>]+"),
     # Massive's key travels as `Authorization: Bearer <key>`.
     re.compile(r"(?i)(\bbearer\s+)[^\s'\",}]+"),
 )
@@ -40,12 +40,16 @@ def secret_values() -> list[str]:
     return [v for v in values if isinstance(v, str) and len(v) >= _MIN_SECRET_LENGTH]
 
 
-def redact(text: str, secrets: Iterable[str] | None = None) -> str:
-    """Return `text` with secret values, `apikey=` parameters and bearer tokens replaced."""
+def redact(text: str, secrets: Iterable[str] | None = None, *, marker: str = REDACTED) -> str:
+    """Return `text` with secret values, `apikey=` parameters and bearer tokens replaced by `marker`.
+
+    `secrets` defaults to the configured provider keys and metrics token.
+    """
     for secret in secret_values() if secrets is None else secrets:
-        text = text.replace(secret, REDACTED)
+        if secret:
+            text = text.replace(secret, marker)
     for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(rf"\g<1>{REDACTED}", text)
+        text = pattern.sub(rf"\g<1>{marker}", text)
     return text
 
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from datetime import date
 
 import requests
 from django.conf import settings
 
 from core.deadline import Deadline
+from core.redaction import redact
 from marketdata.clients.retry import (
     Call,
     RetryPolicy,
@@ -37,16 +37,8 @@ PROVIDER = "fmp"
 STABLE_PATH = "/stable/earnings"
 LEGACY_PATH = "/api/v3/historical/earning_calendar/{symbol}"
 
-_APIKEY_RE = re.compile(r"(apikey=)[^&\s'\"<>]+", re.IGNORECASE)
+# What a redacted key reads as in this client's exception texts.
 REDACTED = "REDACTED"
-
-
-def redact(text: str, secret: str = "") -> str:
-    """Return `text` with every ``apikey=...`` value (and `secret` itself) replaced."""
-    text = _APIKEY_RE.sub(rf"\g<1>{REDACTED}", text)
-    if secret:
-        text = text.replace(secret, REDACTED)
-    return text
 
 
 class _RedactApiKeyFilter(logging.Filter):
@@ -55,7 +47,7 @@ class _RedactApiKeyFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if "apikey=" in message.lower():
-            record.msg = redact(message)
+            record.msg = redact(message, (), marker=REDACTED)
             record.args = None
         return True
 
@@ -175,7 +167,7 @@ class FMPClient:
         return sorted(dates)
 
     def _redact(self, text: str) -> str:
-        return redact(text, self.api_key)
+        return redact(text, [self.api_key], marker=REDACTED)
 
     def __repr__(self) -> str:
         return f"FMPClient(base_url={self.base_url!r}, api_key={'set' if self.api_key else 'unset'})"

@@ -64,7 +64,6 @@ __all__ = [
     "STRATEGIES",
     "candidate_counts",
     "generate_signals",
-    "signal_counts",
 ]
 
 
@@ -182,8 +181,3 @@ def generate_signals(
         "pmcc": lambda: pmcc.pmcc(options, ctx, thresholds["pmcc"], limit),
     }
     return {name: _rank(builders[name](), limit) for name in requested}
-
-
-def signal_counts(signals: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, int]:
-    """Return the number of candidates per strategy (what the dashboard shows)."""
-    return {name: len(candidates) for name, candidates in signals.items()}

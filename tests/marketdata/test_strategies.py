@@ -14,8 +14,8 @@ from marketdata.strategies import (
     EARNINGS_UNKNOWN,
     NO_QUOTE_SPREAD_SKIPPED,
     STRATEGIES,
+    candidate_counts,
     generate_signals,
-    signal_counts,
 )
 
 TODAY = date(2026, 11, 24)
@@ -69,6 +69,18 @@ def signals(chain: list[dict[str, Any]], **overrides: Any) -> dict[str, list[dic
     }
     arguments.update(overrides)
     return generate_signals(chain, **arguments)
+
+
+def counts(chain: list[dict[str, Any]]) -> dict[str, int]:
+    """How many candidates each strategy has in `chain` (what the cached chain summary stores)."""
+    return candidate_counts(
+        chain,
+        spot=SPOT,
+        today=TODAY,
+        earnings_date=None,
+        earnings_known=True,
+        thresholds=settings.STRATEGY_THRESHOLDS,
+    )
 
 
 def tickers(candidates: list[dict[str, Any]]) -> set[str]:
@@ -261,14 +273,14 @@ def test_contracts_without_usable_greeks_are_never_selected() -> None:
     call = contract("call", 108, 30, 0.30)
     long = contract("call", 80, 500, 0.85, bid=24.9, ask=25.1)
     short = contract("call", 105, 30, 0.25, bid=1.45, ask=1.55)
-    with_greeks = signal_counts(signals([put, call, long, short]))
+    with_greeks = counts([put, call, long, short])
     assert all(with_greeks.values())  # each contract would be chosen with its greeks
 
-    singles = signals([_without_greeks(c) for c in (put, call, long, short)])
+    singles = [_without_greeks(c) for c in (put, call, long, short)]
     greekless_short = signals([long, _without_greeks(short)], strategies=["pmcc"])
     greekless_long = signals([_without_greeks(long), short], strategies=["pmcc"])
 
-    assert signal_counts(singles) == dict.fromkeys(STRATEGIES, 0)
+    assert counts(singles) == dict.fromkeys(STRATEGIES, 0)
     assert greekless_short["pmcc"] == greekless_long["pmcc"] == []
 
 
@@ -285,9 +297,9 @@ def test_computed_greeks_are_used_and_flagged() -> None:
 
 
 def test_signal_counts_count_candidates_per_strategy() -> None:
-    result = signals([contract("put", 92, 30, -0.28), contract("put", 93, 35, -0.31)])
+    chain = [contract("put", 92, 30, -0.28), contract("put", 93, 35, -0.31)]
 
-    assert signal_counts(result) == {"csp": 2, "covered_call": 0, "leaps": 0, "pmcc": 0}
+    assert counts(chain) == {"csp": 2, "covered_call": 0, "leaps": 0, "pmcc": 0}
 
 
 def test_unknown_strategy_is_rejected() -> None:

@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 import requests
 
+from core.redaction import redact
 from devtools.localredis import free_port
 from marketdata.clients import get_fmp_client
-from marketdata.clients.fmp import redact
 from marketdata.exceptions import (
     EarningsUnavailable,
     MojoError,
@@ -129,6 +129,6 @@ def test_the_api_key_never_appears_in_logs_or_exceptions(sandbox, settings, capl
 
 def test_redact_removes_apikey_values_and_the_key_itself() -> None:
     text = "GET /stable/earnings?symbol=AAPL&apikey=abc123&limit=5 failed (key abc123)"
-    assert redact(text, "abc123") == (
+    assert redact(text, ["abc123"], marker="REDACTED") == (
         "GET /stable/earnings?symbol=AAPL&apikey=REDACTED&limit=5 failed (key REDACTED)"
     )
