@@ -10,11 +10,12 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from devtools.sandbox import data as sandbox_data
 from marketdata import clock, market_hours, services
 from marketdata.models import IVSnapshot
+from marketdata.option_analytics import AnalysedContract
 from marketdata.symbols import normalize_symbol
 from marketdata.volatility import IV_HISTORY_SESSIONS
 from watchlist.models import Position
@@ -45,17 +46,17 @@ def demo_watchlist_seed(*, user: User, symbols: tuple[str, ...] = DEMO_SYMBOLS) 
 
 
 def _pick(
-    contracts: list[dict[str, Any]], *, contract_type: str, min_dte: int, max_dte: int, delta: float
-) -> dict[str, Any] | None:
+    contracts: list[AnalysedContract], *, contract_type: str, min_dte: int, max_dte: int, delta: float
+) -> AnalysedContract | None:
     usable = [
         c
         for c in contracts
-        if c["contract_type"] == contract_type
-        and min_dte <= c["dte"] <= max_dte
-        and c.get("delta") is not None
-        and c.get("price")
+        if c.contract_type == contract_type
+        and min_dte <= c.dte <= max_dte
+        and c.delta is not None
+        and c.price
     ]
-    return min(usable, key=lambda c: abs(abs(c["delta"]) - delta), default=None)
+    return min(usable, key=lambda c: abs(abs(c.delta or 0.0) - delta), default=None)
 
 
 # (symbol, strategy, contract type, DTE window, target |delta|, quantity) of each demo option.
@@ -115,10 +116,10 @@ def demo_positions_seed(*, user: User) -> list[Position]:
                 user=user,
                 symbol=symbol,
                 instrument="option",
-                option_ticker=contract["option_ticker"],
+                option_ticker=contract.option_ticker,
                 quantity=quantity,
                 strategy=strategy,
-                entry_price=(Decimal(str(contract["price"])) * factor).quantize(Decimal("0.01")),
+                entry_price=(Decimal(str(contract.price)) * factor).quantize(Decimal("0.01")),
             )
         )
     return created

@@ -1,72 +1,23 @@
-"""Option analytics: Black-Scholes, implied volatility, per-contract and chain analytics.
+"""Option analytics: the spec's price priority, per-contract and chain analytics.
 
 Pure computation (no Django); `today` is passed in. Units: volatility is an annualised
 fraction (0.35 = 35 %); theta per calendar day; vega per vol point; option prices per share;
 DTE in calendar days (years = DTE / 365); every `*_pct` is a percent number (2.5 = 2.5 %).
-IV rank and percentile are `marketdata.volatility`.
+Black-Scholes and the IV solver are `marketdata.pricing`; IV rank and percentile are
+`marketdata.volatility`.
 """
 
 from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from marketdata.domain import OptionSnapshot
-
-
-@dataclass(frozen=True, slots=True)
-class BlackScholes:
-    """Black-Scholes price and greeks of one European option."""
-
-    price: float
-    delta: float
-    gamma: float
-    theta: float
-    vega: float
-
-
-def _norm_cdf(x: float) -> float:
-    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
-
-
-def _norm_pdf(x: float) -> float:
-    return math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
-
-
-def black_scholes(
-    *,
-    spot: float,
-    strike: float,
-    years: float,
-    rate: float,
-    volatility: float,
-    contract_type: Literal["call", "put"],
-) -> BlackScholes:
-    """Price a European option and its greeks (theta per calendar day, vega per vol point)."""
-    if spot <= 0 or strike <= 0 or years <= 0 or volatility <= 0:
-        raise ValueError("spot, strike, years and volatility must be positive")
-    sqrt_t = math.sqrt(years)
-    d1 = (math.log(spot / strike) + (rate + 0.5 * volatility**2) * years) / (volatility * sqrt_t)
-    d2 = d1 - volatility * sqrt_t
-    discount = math.exp(-rate * years)
-    pdf_d1 = _norm_pdf(d1)
-    gamma = pdf_d1 / (spot * volatility * sqrt_t)
-    vega = spot * pdf_d1 * sqrt_t / 100.0
-    decay = -spot * pdf_d1 * volatility / (2.0 * sqrt_t)
-    if contract_type == "call":
-        price = spot * _norm_cdf(d1) - strike * discount * _norm_cdf(d2)
-        delta = _norm_cdf(d1)
-        theta_year = decay - rate * strike * discount * _norm_cdf(d2)
-    else:
-        price = strike * discount * _norm_cdf(-d2) - spot * _norm_cdf(-d1)
-        delta = _norm_cdf(d1) - 1.0
-        theta_year = decay + rate * strike * discount * _norm_cdf(-d2)
-    return BlackScholes(price=price, delta=delta, gamma=gamma, theta=theta_year / 365.0, vega=vega)
-
+from marketdata.pricing import black_scholes, implied_volatility
 
 # --- Prices -----------------------------------------------------------------------------------
 
@@ -97,75 +48,48 @@ def option_price(
     return None, "none"
 
 
-# --- Implied volatility -------------------------------------------------------------------------
-
-IV_LOWER = 1e-4
-IV_UPPER = 5.0  # 500 %: beyond this a "solution" says more about the price than the option
-_IV_PRICE_TOLERANCE = 1e-10
-_IV_MAX_ITERATIONS = 100
-
-
-def implied_volatility(
-    *,
-    price: float | None,
-    spot: float,
-    strike: float,
-    years: float,
-    rate: float,
-    contract_type: Literal["call", "put"],
-) -> float | None:
-    """Solve Black-Scholes for the volatility that reproduces `price` (per share).
-
-    Newton steps safeguarded by bisection on [1e-4, 5.0]. Returns None when the inputs are
-    unusable or no volatility in that range reproduces the price (a price at or below the
-    no-arbitrage lower bound, or at or above the upper one).
-    """
-    if price is None or not _positive(price) or spot <= 0 or strike <= 0 or years <= 0:
-        return None
-    discounted_strike = strike * math.exp(-rate * years)
-    if contract_type == "call":
-        lower_bound, upper_bound = max(0.0, spot - discounted_strike), spot
-    else:
-        lower_bound, upper_bound = max(0.0, discounted_strike - spot), discounted_strike
-    if not lower_bound < price < upper_bound:
-        return None
-
-    def priced(volatility: float) -> BlackScholes:
-        return black_scholes(
-            spot=spot,
-            strike=strike,
-            years=years,
-            rate=rate,
-            volatility=volatility,
-            contract_type=contract_type,
-        )
-
-    low, high = IV_LOWER, IV_UPPER
-    if priced(low).price > price or priced(high).price < price:
-        return None  # no volatility in range reproduces the price
-    volatility = 0.3
-    for _ in range(_IV_MAX_ITERATIONS):
-        result = priced(volatility)
-        diff = result.price - price
-        if abs(diff) < _IV_PRICE_TOLERANCE:
-            return volatility
-        if diff > 0:
-            high = volatility
-        else:
-            low = volatility
-        vega = result.vega * 100.0  # per unit of volatility
-        step = volatility - diff / vega if vega > 0 else math.nan
-        # Newton when the step stays inside the bracket, else bisect.
-        volatility = step if low < step < high else 0.5 * (low + high)
-        if high - low < 1e-12:
-            return volatility
-    return volatility
-
-
 # --- Per-contract analytics -----------------------------------------------------------------------
 
 ATM_BAND_PCT = 1.0  # a strike within 1 % of spot counts as at the money
 DAYS_PER_YEAR = 365.0  # DTE is in calendar days
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysedContract:
+    """One contract's analytics, prices per share; `to_payload()` is its JSON form."""
+
+    option_ticker: str
+    contract_type: str
+    strike: float
+    expiration: date
+    dte: int
+    bid: float | None
+    ask: float | None
+    mid: float | None
+    price: float | None
+    price_source: str
+    spread_pct: float | None
+    delta: float | None
+    gamma: float | None
+    theta: float | None
+    vega: float | None
+    greeks_source: str | None  # "provider", "computed" or None
+    iv: float | None
+    iv_source: str | None  # "provider", "computed" or None
+    open_interest: int | None
+    volume: float | None
+    moneyness: str | None  # "ATM", "ITM", "OTM"
+    moneyness_pct: float | None
+    intrinsic: float | None
+    extrinsic: float | None
+    multiplier: int
+
+    def to_payload(self, names: Sequence[str] | None = None) -> dict[str, Any]:
+        """The analytics as JSON (`names`, or every field), the expiration as an ISO date."""
+        payload = {name: getattr(self, name) for name in (self.__slots__ if names is None else names)}
+        if "expiration" in payload:
+            payload["expiration"] = self.expiration.isoformat()
+        return payload
 
 
 def _finite(value: float | None) -> float | None:
@@ -174,8 +98,8 @@ def _finite(value: float | None) -> float | None:
 
 def analyze_contract(
     contract: OptionSnapshot, *, spot: float, today: date, rate: float, atm_band_pct: float = ATM_BAND_PCT
-) -> dict[str, Any]:
-    """Return one contract's analytics as a JSON-able dict (prices per share).
+) -> AnalysedContract:
+    """Return one contract's analytics (prices per share).
 
     Greeks: the provider's when it sent a delta (`greeks_source: "provider"`); otherwise
     Black-Scholes from the provider's IV, or from the IV solved from the price
@@ -185,16 +109,8 @@ def analyze_contract(
     """
     dte = (contract.expiration - today).days
     years = dte / DAYS_PER_YEAR
-    bid, ask = _finite(contract.bid), _finite(contract.ask)
-    price, price_source = option_price(bid, ask, _finite(contract.day_close))
-    mid = price if price_source == "mid" else None
-    spread_pct = None
-    if mid is not None and bid is not None and ask is not None:
-        spread_pct = 100.0 * (ask - bid) / mid
-
+    bid, ask, mid, price, price_source, spread_pct = _quote(contract)
     usable_spot = spot > 0 and math.isfinite(spot)
-    strike = contract.strike
-    contract_type = contract.contract_type
     iv, iv_source = _contract_iv(
         contract, price=price, spot=spot if usable_spot else None, years=years, rate=rate
     )
@@ -204,34 +120,52 @@ def analyze_contract(
     moneyness: str | None = None
     moneyness_pct = intrinsic = extrinsic = None
     if usable_spot:
-        moneyness, moneyness_pct, intrinsic = _moneyness(contract_type, strike, spot, atm_band_pct)
+        moneyness, moneyness_pct, intrinsic = _moneyness(
+            contract.contract_type, contract.strike, spot, atm_band_pct
+        )
         if price is not None:
             extrinsic = max(price - intrinsic, 0.0)
 
-    return {
-        "option_ticker": contract.option_ticker,
-        "contract_type": contract_type,
-        "strike": strike,
-        "expiration": contract.expiration.isoformat(),
-        "dte": dte,
-        "bid": bid,
-        "ask": ask,
-        "mid": mid,
-        "price": price,
-        "price_source": price_source,
-        "spread_pct": spread_pct,
-        **greeks,
-        "greeks_source": greeks_source,
-        "iv": iv,
-        "iv_source": iv_source,
-        "open_interest": contract.open_interest,
-        "volume": contract.day_volume,
-        "moneyness": moneyness,
-        "moneyness_pct": moneyness_pct,
-        "intrinsic": intrinsic,
-        "extrinsic": extrinsic,
-        "multiplier": contract.shares_per_contract,
-    }
+    return AnalysedContract(
+        option_ticker=contract.option_ticker,
+        contract_type=contract.contract_type,
+        strike=contract.strike,
+        expiration=contract.expiration,
+        dte=dte,
+        bid=bid,
+        ask=ask,
+        mid=mid,
+        price=price,
+        price_source=price_source,
+        spread_pct=spread_pct,
+        delta=greeks[0],
+        gamma=greeks[1],
+        theta=greeks[2],
+        vega=greeks[3],
+        greeks_source=greeks_source,
+        iv=iv,
+        iv_source=iv_source,
+        open_interest=contract.open_interest,
+        volume=contract.day_volume,
+        moneyness=moneyness,
+        moneyness_pct=moneyness_pct,
+        intrinsic=intrinsic,
+        extrinsic=extrinsic,
+        multiplier=contract.shares_per_contract,
+    )
+
+
+def _quote(
+    contract: OptionSnapshot,
+) -> tuple[float | None, float | None, float | None, float | None, PriceSource, float | None]:
+    """Bid, ask, mid, the price by the spec's priority and its source, and the spread % of mid."""
+    bid, ask = _finite(contract.bid), _finite(contract.ask)
+    price, price_source = option_price(bid, ask, _finite(contract.day_close))
+    mid = price if price_source == "mid" else None
+    spread_pct = None
+    if mid is not None and bid is not None and ask is not None:
+        spread_pct = 100.0 * (ask - bid) / mid
+    return bid, ask, mid, price, price_source, spread_pct
 
 
 def _contract_iv(
@@ -254,20 +188,18 @@ def _contract_iv(
     return solved, "computed" if solved is not None else None
 
 
+Greeks = tuple[float | None, float | None, float | None, float | None]  # delta, gamma, theta, vega
+
+
 def _contract_greeks(
     contract: OptionSnapshot, *, iv: float | None, spot: float | None, years: float, rate: float
-) -> tuple[dict[str, float | None], str | None]:
+) -> tuple[Greeks, str | None]:
     """The provider's greeks when it sent a delta, else Black-Scholes from the IV, else none."""
     if _finite(contract.delta) is not None:
-        provider = {
-            "delta": contract.delta,
-            "gamma": _finite(contract.gamma),
-            "theta": _finite(contract.theta),
-            "vega": _finite(contract.vega),
-        }
+        provider = (contract.delta, _finite(contract.gamma), _finite(contract.theta), _finite(contract.vega))
         return provider, "provider"
     if iv is None or spot is None or years <= 0:
-        return {"delta": None, "gamma": None, "theta": None, "vega": None}, None
+        return (None, None, None, None), None
     computed = black_scholes(
         spot=spot,
         strike=contract.strike,
@@ -276,12 +208,7 @@ def _contract_greeks(
         volatility=iv,
         contract_type=contract.contract_type,
     )
-    return {
-        "delta": computed.delta,
-        "gamma": computed.gamma,
-        "theta": computed.theta,
-        "vega": computed.vega,
-    }, "computed"
+    return (computed.delta, computed.gamma, computed.theta, computed.vega), "computed"
 
 
 def _moneyness(
@@ -320,7 +247,20 @@ def _interpolated_iv(points: list[tuple[float, float]], spot: float) -> float | 
     return v0 + (v1 - v0) * (spot - k0) / (k1 - k0)
 
 
-def atm_iv(contracts: Sequence[Mapping[str, Any]], *, spot: float) -> float | None:
+class IVPoint(Protocol):
+    """What ATM IV reads of a contract (an AnalysedContract has it all)."""
+
+    @property
+    def contract_type(self) -> str: ...
+    @property
+    def strike(self) -> float: ...
+    @property
+    def dte(self) -> int: ...
+    @property
+    def iv(self) -> float | None: ...
+
+
+def atm_iv(contracts: Sequence[IVPoint], *, spot: float) -> float | None:
     """Return the chain's ATM IV (annualised fraction) by mojo's fixed definition.
 
     Among expirations with at least one contract carrying an IV, take the one whose DTE is
@@ -330,15 +270,15 @@ def atm_iv(contracts: Sequence[Mapping[str, Any]], *, spot: float) -> float | No
     strikes are averaged). ATM IV is the mean of the call and put values, either alone when
     only one exists, None when neither does.
     """
-    with_iv = [c for c in contracts if _positive(c.get("iv")) and c.get("dte") is not None]
+    with_iv = [c for c in contracts if _positive(c.iv) and c.dte is not None]
     if not with_iv or not (spot > 0 and math.isfinite(spot)):
         return None
-    dtes = {int(c["dte"]) for c in with_iv}
+    dtes = {int(c.dte) for c in with_iv}
     chosen = min(dtes, key=lambda d: (abs(d - ATM_IV_TARGET_DTE), -d))
-    at_expiry = [c for c in with_iv if c["dte"] == chosen]
+    at_expiry = [c for c in with_iv if c.dte == chosen]
     sides = [
         _interpolated_iv(
-            [(float(c["strike"]), float(c["iv"])) for c in at_expiry if c["contract_type"] == side], spot
+            [(float(c.strike), float(c.iv or 0)) for c in at_expiry if c.contract_type == side], spot
         )
         for side in ("call", "put")
     ]
@@ -357,7 +297,16 @@ DTE_BUCKETS: tuple[tuple[int, int], ...] = (
 )
 
 
-def dte_buckets(contracts: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+class Dated(Protocol):
+    """What the DTE buckets read of a contract."""
+
+    @property
+    def dte(self) -> int: ...
+    @property
+    def expiration(self) -> date: ...
+
+
+def dte_buckets(contracts: Sequence[Dated]) -> list[dict[str, Any]]:
     """Group the chain's expirations into DTE buckets with expiration and contract counts.
 
     Every bucket is listed (counts 0 when empty); contracts whose DTE falls outside all
@@ -365,8 +314,8 @@ def dte_buckets(contracts: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """
     result = []
     for low, high in DTE_BUCKETS:
-        inside = [c for c in contracts if low <= c["dte"] <= high]
-        expirations = sorted({c["expiration"] for c in inside})
+        inside = [c for c in contracts if low <= c.dte <= high]
+        expirations = sorted({c.expiration.isoformat() for c in inside})
         result.append(
             {
                 "label": f"{low}-{high}",

@@ -5,7 +5,7 @@ the price walk is generated once over a fixed span of real NYSE sessions (exchan
 XNYS, explicit bounds) and sliced by `today`, so pinning a different today shows the same past.
 Chains and earnings depend on `(symbol, today)` and are cached per pair.
 
-Prices and greeks come from `marketdata.option_analytics.black_scholes` with a per-expiry IV
+Prices and greeks come from `marketdata.pricing.black_scholes` with a per-expiry IV
 smile and term structure; the ATM 30-day IV of any past session is `atm_iv_on`. No Django.
 """
 
@@ -25,7 +25,7 @@ import numpy as np
 
 from marketdata import occ
 from marketdata.market_hours import NEW_YORK
-from marketdata.option_analytics import black_scholes
+from marketdata.pricing import black_scholes
 
 # The fixed span the walks are generated over; `today` must leave room for 30 months of expiries.
 SPAN_START = date(2012, 1, 1)

@@ -78,7 +78,8 @@ def option_quote(
         if spot
         else None
     )
-    greeks = {k: (analysed or {}).get(k, getattr(contract, k)) for k in ("delta", "gamma", "theta", "vega")}
+    # Without a spot there is no analysis: the provider's own figures, as they came.
+    source: Any = analysed if analysed is not None else contract
     return {
         "option_ticker": contract.option_ticker,
         "underlying": underlying,
@@ -86,11 +87,11 @@ def option_quote(
         "price_source": quote.value["price_source"],
         "bid": contract.bid,
         "ask": contract.ask,
-        **greeks,
-        "greeks_source": (analysed or {}).get(
-            "greeks_source", "provider" if contract.delta is not None else None
-        ),
-        "iv": (analysed or {}).get("iv", contract.implied_volatility),
+        **{name: getattr(source, name) for name in ("delta", "gamma", "theta", "vega")},
+        "greeks_source": analysed.greeks_source
+        if analysed is not None
+        else ("provider" if contract.delta is not None else None),
+        "iv": analysed.iv if analysed is not None else contract.implied_volatility,
         "dte": (contract.expiration - clock.market_today()).days,
         "meta": meta_of(quote),
     }

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 
@@ -15,6 +15,7 @@ from core.deadline import Deadline
 from marketdata import clock, datasets, option_analytics, strategies
 from marketdata.cache import Cached
 from marketdata.domain import OptionSnapshot
+from marketdata.option_analytics import AnalysedContract
 from marketdata.services.earnings import earnings_fields, get_earnings
 from marketdata.services.iv_history import iv_context, record_iv_snapshot
 from marketdata.services.meta import meta_of
@@ -46,7 +47,7 @@ def chain_contracts(payload: Mapping[str, Any]) -> list[OptionSnapshot]:
     return [OptionSnapshot.from_payload(item) for item in payload["contracts"]]
 
 
-def analyse_chain(payload: Mapping[str, Any], *, today: date) -> list[dict[str, Any]]:
+def analyse_chain(payload: Mapping[str, Any], *, today: date) -> list[AnalysedContract]:
     """Per-contract analytics (DTE, mid, spread, moneyness, filled-in greeks) of a chain."""
     spot = payload.get("spot")
     if not spot:
@@ -55,6 +56,11 @@ def analyse_chain(payload: Mapping[str, Any], *, today: date) -> list[dict[str, 
         option_analytics.analyze_contract(c, spot=spot, today=today, rate=settings.RISK_FREE_RATE)
         for c in chain_contracts(payload)
     ]
+
+
+class _Dated(NamedTuple):
+    dte: int
+    expiration: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,17 +73,15 @@ class ChainFilter:
     min_delta: float | None = None
     max_delta: float | None = None
 
-    def accepts(self, contract: Mapping[str, Any]) -> bool:
-        """True when an analysed contract passes every given filter."""
-        dte = contract["dte"]
+    def accepts(self, *, dte: int, contract_type: str, delta: float | None = None) -> bool:
+        """True when a contract of this DTE, type and delta passes every given filter."""
         if self.min_dte is not None and dte < self.min_dte:
             return False
         if self.max_dte is not None and dte > self.max_dte:
             return False
-        if self.contract_type and contract["contract_type"] != self.contract_type:
+        if self.contract_type and contract_type != self.contract_type:
             return False
         if self.min_delta is not None or self.max_delta is not None:
-            delta = contract.get("delta")
             if delta is None:
                 return False
             if self.min_delta is not None and abs(delta) < self.min_delta:
@@ -123,22 +127,20 @@ def options_overview(
     today = clock.market_today()
     contracts = chain_contracts(payload)
     # Filter on DTE and type before analysing: analysis (and any IV solving) is the costly part.
-    dated = [({"dte": (c.expiration - today).days, "contract_type": c.contract_type}, c) for c in contracts]
+    dated = [((c.expiration - today).days, c) for c in contracts]
     dte_filter = replace(filters, min_delta=None, max_delta=None)
     spot = payload["spot"]
     analysed = (
         [
             option_analytics.analyze_contract(c, spot=spot, today=today, rate=settings.RISK_FREE_RATE)
-            for light, c in dated
-            if dte_filter.accepts(light)
+            for dte, c in dated
+            if dte_filter.accepts(dte=dte, contract_type=c.contract_type)
         ]
         if spot
         else []
     )
     stats = iv_context(payload["symbol"], current=payload["atm_iv"])
-    buckets = option_analytics.dte_buckets(
-        [{"dte": light["dte"], "expiration": c.expiration.isoformat()} for light, c in dated]
-    )
+    buckets = option_analytics.dte_buckets([_Dated(dte, c.expiration) for dte, c in dated])
     return {
         "symbol": payload["symbol"],
         "spot": spot,
@@ -149,7 +151,11 @@ def options_overview(
         "iv_rank_reason": stats.reason,
         "buckets": buckets,
         "windows": payload["windows"],
-        "results": [{k: c.get(k) for k in _RESULT_FIELDS} for c in analysed if filters.accepts(c)],
+        "results": [
+            c.to_payload(_RESULT_FIELDS)
+            for c in analysed
+            if filters.accepts(dte=c.dte, contract_type=c.contract_type, delta=c.delta)
+        ],
         "meta": meta_of(chain),
     }
 

@@ -1,6 +1,6 @@
 """Strategy signals from an analysed option chain: CSP, covered call, LEAPS and PMCC candidates.
 
-Pure computation (no Django): takes `analyze_contract()` dicts, `spot`, `today` and the
+Pure computation (no Django): takes `AnalysedContract`s (`analyze_contract()`), `spot`, `today` and the
 thresholds dict (`settings.STRATEGY_THRESHOLDS`) and returns ranked candidates per strategy.
 Units: prices per share; `premium`, `net_debit` and `breakeven` per share; `capital` and
 `max_profit` per position (x the contract multiplier); `*_pct` and `prob_otm` in percent.
@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from marketdata.option_analytics import AnalysedContract
 from marketdata.strategies import leaps, pmcc, rulebook, short_premium
 from marketdata.strategies.rulebook import (
     EARNINGS_UNKNOWN,
@@ -80,7 +81,7 @@ def _rank(candidates: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
 
 
 def _prepare(
-    contracts: Sequence[Mapping[str, Any]],
+    contracts: Sequence[AnalysedContract],
     *,
     spot: float,
     today: date,
@@ -104,7 +105,7 @@ def _prepare(
 
 
 def candidate_counts(
-    contracts: Sequence[Mapping[str, Any]],
+    contracts: Sequence[AnalysedContract],
     *,
     spot: float,
     today: date,
@@ -138,7 +139,7 @@ def candidate_counts(
 
 
 def generate_signals(
-    contracts: Sequence[Mapping[str, Any]],
+    contracts: Sequence[AnalysedContract],
     *,
     spot: float,
     today: date,
@@ -152,7 +153,7 @@ def generate_signals(
 ) -> dict[str, list[dict[str, Any]]]:
     """Return the ranked candidates of each requested strategy (see the module docstring).
 
-    `contracts` are `analyze_contract()` dicts (DTE is recomputed from `today`);
+    `contracts` are `analyze_contract()` results (DTE is recomputed from `today`);
     `earnings_known` False means the next earnings date could not be learnt; an
     `earnings_date` before `today` is not the next one and is ignored. At most
     `thresholds["max_candidates"]` (default 5) candidates per strategy.

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from marketdata.option_analytics import AnalysedContract
+
 STRATEGIES = ("csp", "covered_call", "leaps", "pmcc")
 
 DAYS_PER_YEAR = 365
@@ -46,7 +48,7 @@ GREEKS_COMPUTED = "greeks computed by Black-Scholes (the provider sent none)"
 class Option:
     """The fields of one analysed contract the rules read, parsed once."""
 
-    raw: Mapping[str, Any]
+    contract: AnalysedContract
     ticker: str
     contract_type: str
     strike: float
@@ -66,32 +68,29 @@ class Option:
         return None if self.delta is None else abs(self.delta)
 
 
-def parse_option(contract: Mapping[str, Any], today: date) -> Option | None:
+def parse_option(contract: AnalysedContract, today: date) -> Option | None:
     """Return the contract's rule fields, or None when it has no positive price."""
-    price = contract.get("price")
+    price = contract.price
     if price is None or not math.isfinite(price) or price <= 0:
         return None
-    expiration = contract["expiration"]
-    if isinstance(expiration, str):
-        expiration = date.fromisoformat(expiration)
-    delta = contract.get("delta")
+    delta = contract.delta
     if delta is not None and not math.isfinite(delta):
         delta = None
     return Option(
-        raw=contract,
-        ticker=contract["option_ticker"],
-        contract_type=contract["contract_type"],
-        strike=float(contract["strike"]),
-        expiration=expiration,
-        dte=(expiration - today).days,
+        contract=contract,
+        ticker=contract.option_ticker,
+        contract_type=contract.contract_type,
+        strike=float(contract.strike),
+        expiration=contract.expiration,
+        dte=(contract.expiration - today).days,
         price=float(price),
-        price_source=contract.get("price_source", "none"),
+        price_source=contract.price_source,
         delta=delta,
-        spread_pct=contract.get("spread_pct"),
-        quote_missing=contract.get("bid") is None and contract.get("ask") is None,
-        open_interest=contract.get("open_interest"),
-        extrinsic=contract.get("extrinsic"),
-        multiplier=int(contract.get("multiplier") or 100),
+        spread_pct=contract.spread_pct,
+        quote_missing=contract.bid is None and contract.ask is None,
+        open_interest=contract.open_interest,
+        extrinsic=contract.extrinsic,
+        multiplier=int(contract.multiplier or 100),
     )
 
 
@@ -156,7 +155,7 @@ def leg(option: Option, side: str) -> dict[str, Any]:
         "price": option.price,
         "price_source": option.price_source,
         "delta": option.delta,
-        "greeks_source": option.raw.get("greeks_source"),
+        "greeks_source": option.contract.greeks_source,
     }
 
 
@@ -182,7 +181,7 @@ def short_leg_allowed(option: Option, ctx: Context, reasons: list[str], warnings
 def common_warnings(options: Sequence[Option], ctx: Context, warnings: list[str]) -> None:
     if not ctx.earnings_known:
         warnings.append(EARNINGS_UNKNOWN)
-    if any(o.raw.get("greeks_source") == "computed" for o in options):
+    if any(o.contract.greeks_source == "computed" for o in options):
         warnings.append(GREEKS_COMPUTED)
 
 

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from marketdata.domain import ContractType, OptionSnapshot
-from marketdata.option_analytics import (
-    analyze_contract,
-    atm_iv,
-    black_scholes,
-    dte_buckets,
-    implied_volatility,
-    option_price,
-)
+from marketdata.option_analytics import analyze_contract, atm_iv, dte_buckets, option_price
+from marketdata.pricing import black_scholes, implied_volatility
 from marketdata.volatility import IVStats, iv_stats
 
 TODAY = date(2026, 11, 24)
@@ -127,7 +122,7 @@ def test_provider_greeks_are_kept_and_marked_provider() -> None:
         delta=0.55, gamma=0.03, theta=-0.05, vega=0.12, implied_volatility=0.3, bid=2, ask=2.2
     )
 
-    result = analyze_contract(contract, spot=100.0, today=TODAY, rate=RATE)
+    result = analyze_contract(contract, spot=100.0, today=TODAY, rate=RATE).to_payload()
 
     assert (result["delta"], result["gamma"], result["theta"], result["vega"]) == (0.55, 0.03, -0.05, 0.12)
     assert result["greeks_source"] == "provider"
@@ -139,7 +134,7 @@ def test_missing_greeks_are_computed_from_the_provider_iv() -> None:
         spot=100.0, strike=100.0, years=30 / 365, rate=RATE, volatility=0.25, contract_type="call"
     )
 
-    result = analyze_contract(contract, spot=100.0, today=TODAY, rate=RATE)
+    result = analyze_contract(contract, spot=100.0, today=TODAY, rate=RATE).to_payload()
 
     assert result["greeks_source"] == "computed"
     assert result["delta"] == pytest.approx(expected.delta, abs=1e-12)
@@ -153,7 +148,7 @@ def test_missing_greeks_and_iv_are_computed_from_the_price() -> None:
     ).price
     contract = snapshot(contract_type="put", strike=95.0, day_close=price)
 
-    result = analyze_contract(contract, spot=100.0, today=TODAY, rate=RATE)
+    result = analyze_contract(contract, spot=100.0, today=TODAY, rate=RATE).to_payload()
 
     assert result["iv"] == pytest.approx(0.4, rel=1e-6)
     assert (result["iv_source"], result["greeks_source"]) == ("computed", "computed")
@@ -161,7 +156,7 @@ def test_missing_greeks_and_iv_are_computed_from_the_price() -> None:
 
 
 def test_greeks_are_not_invented_without_iv_or_price() -> None:
-    result = analyze_contract(snapshot(), spot=100.0, today=TODAY, rate=RATE)
+    result = analyze_contract(snapshot(), spot=100.0, today=TODAY, rate=RATE).to_payload()
 
     assert (result["delta"], result["gamma"], result["theta"], result["vega"]) == (None, None, None, None)
     assert (result["greeks_source"], result["iv"], result["price"]) == (None, None, None)
@@ -170,7 +165,7 @@ def test_greeks_are_not_invented_without_iv_or_price() -> None:
 def test_contract_fields_dte_mid_spread_and_value_split() -> None:
     contract = snapshot(strike=90.0, bid=11.0, ask=12.0, delta=0.8, open_interest=500, day_volume=40)
 
-    result = analyze_contract(contract, spot=100.0, today=TODAY, rate=RATE)
+    result = analyze_contract(contract, spot=100.0, today=TODAY, rate=RATE).to_payload()
 
     assert result["dte"] == 30
     assert result["expiration"] == (TODAY + timedelta(days=30)).isoformat()
@@ -181,7 +176,9 @@ def test_contract_fields_dte_mid_spread_and_value_split() -> None:
 
 
 def test_spread_is_null_without_both_sides_of_the_quote() -> None:
-    result = analyze_contract(snapshot(bid=1.0, day_close=1.1), spot=100.0, today=TODAY, rate=RATE)
+    result = analyze_contract(
+        snapshot(bid=1.0, day_close=1.1), spot=100.0, today=TODAY, rate=RATE
+    ).to_payload()
 
     assert (result["mid"], result["spread_pct"], result["price_source"]) == (None, None, "bid")
 
@@ -202,7 +199,7 @@ def test_moneyness_by_type_and_distance_from_spot(
 ) -> None:
     contract = snapshot(contract_type=contract_type, strike=strike)
 
-    result = analyze_contract(contract, spot=100.0, today=TODAY, rate=RATE)
+    result = analyze_contract(contract, spot=100.0, today=TODAY, rate=RATE).to_payload()
 
     assert result["moneyness"] == expected
     assert result["moneyness_pct"] == pytest.approx(pct)
@@ -211,7 +208,7 @@ def test_moneyness_by_type_and_distance_from_spot(
 def test_analysed_contract_is_json_serialisable() -> None:
     result = analyze_contract(
         snapshot(implied_volatility=0.3, bid=1, ask=1.1), spot=100, today=TODAY, rate=RATE
-    )
+    ).to_payload()
 
     assert json.loads(json.dumps(result)) == result
 
@@ -219,14 +216,19 @@ def test_analysed_contract_is_json_serialisable() -> None:
 # --- ATM IV and DTE buckets ---------------------------------------------------------------------
 
 
-def row(contract_type: str, strike: float, iv: float | None, dte: int = 30) -> dict[str, Any]:
-    return {
-        "contract_type": contract_type,
-        "strike": strike,
-        "iv": iv,
-        "dte": dte,
-        "expiration": (TODAY + timedelta(days=dte)).isoformat(),
-    }
+@dataclass(frozen=True)
+class Row:
+    """What ATM IV and the DTE buckets read of an analysed contract."""
+
+    contract_type: str
+    strike: float
+    iv: float | None
+    dte: int
+    expiration: date
+
+
+def row(contract_type: str, strike: float, iv: float | None, dte: int = 30) -> Row:
+    return Row(contract_type, strike, iv, dte, TODAY + timedelta(days=dte))
 
 
 def test_atm_iv_interpolates_between_the_strikes_around_spot_and_averages_sides() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 from django.conf import settings
 
 from marketdata.domain import OptionSnapshot
-from marketdata.option_analytics import analyze_contract
+from marketdata.option_analytics import AnalysedContract, analyze_contract
 from marketdata.strategies import (
     EARNINGS_UNKNOWN,
     NO_QUOTE_SPREAD_SKIPPED,
@@ -34,7 +35,7 @@ def contract(
     close: float | None = None,
     open_interest: int | None = 1000,
     iv: float | None = 0.30,
-) -> dict[str, Any]:
+) -> AnalysedContract:
     """An analysed contract with provider greeks (delta None: the provider sent none)."""
     expiration = TODAY + timedelta(days=dte)
     letter = "C" if contract_type == "call" else "P"
@@ -57,7 +58,7 @@ def contract(
     return analyze_contract(snapshot, spot=SPOT, today=TODAY, rate=RATE)
 
 
-def signals(chain: list[dict[str, Any]], **overrides: Any) -> dict[str, list[dict[str, Any]]]:
+def signals(chain: list[AnalysedContract], **overrides: Any) -> dict[str, list[dict[str, Any]]]:
     arguments: dict[str, Any] = {
         "spot": SPOT,
         "today": TODAY,
@@ -71,7 +72,7 @@ def signals(chain: list[dict[str, Any]], **overrides: Any) -> dict[str, list[dic
     return generate_signals(chain, **arguments)
 
 
-def counts(chain: list[dict[str, Any]]) -> dict[str, int]:
+def counts(chain: list[AnalysedContract]) -> dict[str, int]:
     """How many candidates each strategy has in `chain` (what the cached chain summary stores)."""
     return candidate_counts(
         chain,
@@ -104,7 +105,7 @@ def test_csp_keeps_only_puts_inside_the_dte_delta_and_liquidity_rules() -> None:
 
     result = signals(chain, strategies=["csp"])
 
-    assert tickers(result["csp"]) == {good["option_ticker"]}
+    assert tickers(result["csp"]) == {good.option_ticker}
 
 
 def test_csp_candidate_figures() -> None:
@@ -114,8 +115,8 @@ def test_csp_candidate_figures() -> None:
 
     assert candidate["legs"] == [
         {
-            "option_ticker": put["option_ticker"], "side": "sell", "contract_type": "put", "strike": 90,
-            "expiration": put["expiration"], "dte": 30, "price": pytest.approx(1.02),
+            "option_ticker": put.option_ticker, "side": "sell", "contract_type": "put", "strike": 90,
+            "expiration": put.expiration.isoformat(), "dte": 30, "price": pytest.approx(1.02),
             "price_source": "mid", "delta": -0.30, "greeks_source": "provider",
         }
     ]  # fmt: skip
@@ -170,7 +171,7 @@ def test_leaps_keeps_long_dated_calls_in_the_delta_window_and_shows_extrinsic() 
 
     (candidate,) = signals(chain, strategies=["leaps"])["leaps"]
 
-    assert candidate["legs"][0]["option_ticker"] == good["option_ticker"]
+    assert candidate["legs"][0]["option_ticker"] == good.option_ticker
     assert candidate["net_debit"] == pytest.approx(25.0)
     assert candidate["extrinsic_pct"] == pytest.approx(100 * 5.0 / 25.0)
     assert candidate["breakeven"] == pytest.approx(105.0)
@@ -184,7 +185,7 @@ def test_pmcc_excludes_a_pair_whose_long_strike_plus_net_debit_reaches_the_short
     result = signals([long, failing_short, passing_short], strategies=["pmcc"])["pmcc"]
 
     assert [[leg["option_ticker"] for leg in c["legs"]] for c in result] == [
-        [long["option_ticker"], passing_short["option_ticker"]]
+        [long.option_ticker, passing_short.option_ticker]
     ]
     (candidate,) = result
     assert candidate["net_debit"] == pytest.approx(23.5)
@@ -202,7 +203,7 @@ def test_short_leg_expiring_on_or_after_earnings_is_excluded_by_default() -> Non
 
     result = signals([before, on, after], strategies=["csp"], earnings_date=TODAY + timedelta(days=40))
 
-    assert tickers(result["csp"]) == {before["option_ticker"]}
+    assert tickers(result["csp"]) == {before.option_ticker}
 
 
 def test_include_earnings_keeps_the_short_leg_with_a_warning() -> None:
@@ -264,8 +265,8 @@ def test_a_chain_without_quotes_still_yields_flagged_candidates_priced_at_the_cl
     assert NO_QUOTE_SPREAD_SKIPPED in result["csp"][0]["warnings"]
 
 
-def _without_greeks(analysed: dict[str, Any]) -> dict[str, Any]:
-    return analysed | {"delta": None, "gamma": None, "theta": None, "vega": None, "greeks_source": None}
+def _without_greeks(analysed: AnalysedContract) -> AnalysedContract:
+    return replace(analysed, delta=None, gamma=None, theta=None, vega=None, greeks_source=None)
 
 
 def test_contracts_without_usable_greeks_are_never_selected() -> None:
