@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 from django.conf import settings
 
 from core.deadline import Deadline
-from marketdata import cache, clock, market_hours, payloads
+from marketdata import cache, clock, market_hours, payloads, strategies
 from marketdata.cache import Cached
 from marketdata.clients import get_fmp_client, get_massive_client
 from marketdata.domain import DailyBar, bars_to_columns
@@ -126,7 +126,7 @@ def _fetch_chain(symbol: str, deadline: Deadline | None) -> dict[str, Any]:
         spot=spot,
         today=today,
         rate=settings.RISK_FREE_RATE,
-        thresholds=settings.STRATEGY_THRESHOLDS,
+        thresholds=strategies.THRESHOLDS,
     )
     OPTIONS_SUMMARY.store(symbol, {name: payload[name] for name in payloads.SUMMARY_KEYS})
     return payload

@@ -6,7 +6,7 @@ are computed here once, at fetch time, so a cached read never computes them agai
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -67,7 +67,7 @@ def chain_payload(
     spot: float | None,
     today: date,
     rate: float,
-    thresholds: Mapping[str, Any],
+    thresholds: strategies.StrategyThresholds,
 ) -> dict[str, Any]:
     """A chain entry: the contracts, with ATM IV and signal counts computed once, at fetch time."""
     analysed = (

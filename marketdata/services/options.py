@@ -185,7 +185,7 @@ def signals_overview(
             earnings_known=earnings.status != "unknown",
             include_earnings=include_earnings,
             shares_held=shares_held,
-            thresholds=settings.STRATEGY_THRESHOLDS,
+            thresholds=strategies.THRESHOLDS,
             strategies=strategy_names,
             iv_rank=stats.iv_rank,
         )

@@ -1,11 +1,12 @@
 """Strategy signals from an analysed option chain: CSP, covered call, LEAPS and PMCC candidates.
 
-Pure computation (no Django): takes `AnalysedContract`s (`analyze_contract()`), `spot`, `today` and the
-thresholds dict (`settings.STRATEGY_THRESHOLDS`) and returns ranked candidates per strategy.
+Pure computation (no Django): takes `AnalysedContract`s (`analyze_contract()`), `spot`, `today`
+and the typed thresholds (`THRESHOLDS`, see `thresholds.py`) and returns ranked candidates per
+strategy.
 Units: prices per share; `premium`, `net_debit` and `breakeven` per share; `capital` and
 `max_profit` per position (x the contract multiplier); `*_pct` and `prob_otm` in percent.
 
-Rules (thresholds named as in the settings dict):
+Rules (thresholds named as in `thresholds.py`):
 - CSP: puts, `min_dte`-`max_dte`, |delta| within `min_abs_delta`-`max_abs_delta`, open
   interest >= `min_open_interest`, spread <= `max_spread_pct` of mid; capital = strike x multiplier.
 - Covered call: calls with the same rules; capital = spot x multiplier (the shares); says
@@ -28,7 +29,7 @@ Score (0-100, higher is better): 100 x sum(w_i x c_i) / sum(w_i) over the compon
 in [0, 1] that are known (unknown ones - no spread, no IV rank - drop out with their weight):
 - delta fit = 1 - |delta - target| / max(target - min, max - target)  (|delta| for puts)
 - yield = min(annualised_return_pct / 50, 1)
-- liquidity = 1 - spread_pct / max_spread_pct (10 % where the strategy sets none), floored at 0
+- liquidity = 1 - spread_pct / max_spread_pct (10 % unless a strategy sets another), floored at 0
 - IV = iv_rank / 100 for sellers, 1 - iv_rank / 100 for a LEAPS buyer
 - extrinsic = 1 - extrinsic_pct / 20, floored at 0 (cheaper time value is better for a long leg)
 Weights: CSP and covered call: delta fit 0.4, yield 0.3, liquidity 0.2, IV 0.1.
@@ -41,7 +42,7 @@ Ties rank by annualised return, then by option ticker.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -55,6 +56,7 @@ from marketdata.strategies.rulebook import (
     OPEN_INTEREST_UNKNOWN,
     STRATEGIES,
 )
+from marketdata.strategies.thresholds import THRESHOLDS, StrategyThresholds
 
 __all__ = [
     "EARNINGS_UNKNOWN",
@@ -63,6 +65,8 @@ __all__ = [
     "NO_QUOTE_SPREAD_SKIPPED",
     "OPEN_INTEREST_UNKNOWN",
     "STRATEGIES",
+    "THRESHOLDS",
+    "StrategyThresholds",
     "candidate_counts",
     "generate_signals",
 ]
@@ -111,7 +115,7 @@ def candidate_counts(
     today: date,
     earnings_date: date | None,
     earnings_known: bool,
-    thresholds: Mapping[str, Any],
+    thresholds: StrategyThresholds = THRESHOLDS,
 ) -> dict[str, int]:
     """How many candidates each strategy has, uncapped (what a dashboard shows).
 
@@ -129,12 +133,12 @@ def candidate_counts(
         iv_rank=None,
     )
     return {
-        "csp": len(short_premium.short_premium(options, ctx, thresholds["csp"], strategy="csp")),
+        "csp": len(short_premium.short_premium(options, ctx, thresholds.csp, strategy="csp")),
         "covered_call": len(
-            short_premium.short_premium(options, ctx, thresholds["covered_call"], strategy="covered_call")
+            short_premium.short_premium(options, ctx, thresholds.covered_call, strategy="covered_call")
         ),
-        "leaps": len(leaps.leaps(options, ctx, thresholds["leaps"])),
-        "pmcc": len(pmcc.pmcc_pairs(options, ctx, thresholds["pmcc"])),
+        "leaps": len(leaps.leaps(options, ctx, thresholds.leaps)),
+        "pmcc": len(pmcc.pmcc_pairs(options, ctx, thresholds.pmcc)),
     }
 
 
@@ -147,7 +151,7 @@ def generate_signals(
     earnings_known: bool,
     include_earnings: bool,
     shares_held: float,
-    thresholds: Mapping[str, Any],
+    thresholds: StrategyThresholds = THRESHOLDS,
     strategies: Iterable[str] = rulebook.STRATEGIES,
     iv_rank: float | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
@@ -156,7 +160,7 @@ def generate_signals(
     `contracts` are `analyze_contract()` results (DTE is recomputed from `today`);
     `earnings_known` False means the next earnings date could not be learnt; an
     `earnings_date` before `today` is not the next one and is ignored. At most
-    `thresholds["max_candidates"]` (default 5) candidates per strategy.
+    `thresholds.max_candidates` (default 5) candidates per strategy.
     """
     requested = list(strategies)
     unknown = sorted(set(requested) - set(rulebook.STRATEGIES))
@@ -172,13 +176,13 @@ def generate_signals(
         shares_held=shares_held,
         iv_rank=iv_rank,
     )
-    limit = int(thresholds.get("max_candidates", rulebook.DEFAULT_MAX_CANDIDATES))
+    limit = thresholds.max_candidates
     builders: dict[str, Callable[[], list[dict[str, Any]]]] = {
-        "csp": lambda: short_premium.short_premium(options, ctx, thresholds["csp"], strategy="csp"),
+        "csp": lambda: short_premium.short_premium(options, ctx, thresholds.csp, strategy="csp"),
         "covered_call": lambda: short_premium.short_premium(
-            options, ctx, thresholds["covered_call"], strategy="covered_call"
+            options, ctx, thresholds.covered_call, strategy="covered_call"
         ),
-        "leaps": lambda: leaps.leaps(options, ctx, thresholds["leaps"]),
-        "pmcc": lambda: pmcc.pmcc(options, ctx, thresholds["pmcc"], limit),
+        "leaps": lambda: leaps.leaps(options, ctx, thresholds.leaps),
+        "pmcc": lambda: pmcc.pmcc(options, ctx, thresholds.pmcc, limit),
     }
     return {name: _rank(builders[name](), limit) for name in requested}

@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from marketdata.strategies import rulebook
+from marketdata.strategies.thresholds import LeapsRules
 
 
 def leaps(
-    options: Sequence[rulebook.Option], ctx: rulebook.Context, rules: Mapping[str, Any]
+    options: Sequence[rulebook.Option], ctx: rulebook.Context, rules: LeapsRules
 ) -> list[dict[str, Any]]:
-    low, high, target = rules["min_abs_delta"], rules["max_abs_delta"], rules["target_abs_delta"]
-    max_spread = rules.get("max_spread_pct", rulebook.DEFAULT_MAX_SPREAD_PCT)
+    low, high, target = rules.min_abs_delta, rules.max_abs_delta, rules.target_abs_delta
+    max_spread = rules.max_spread_pct
     candidates = []
     for option in options:
         if (
             option.contract_type != "call"
             or option.delta is None
-            or not rulebook.in_window(option.dte, rules["min_dte"], rules["max_dte"])
+            or not rulebook.in_window(option.dte, rules.min_dte, rules.max_dte)
             or not rulebook.in_window(option.delta, low, high)
         ):
             continue
         reasons = [
             f"delta {option.delta:.2f} within {low:g}-{high:g} (target {target:g})",
-            f"{option.dte} DTE within {rules['min_dte']}-{rules['max_dte']}",
+            f"{option.dte} DTE within {rules.min_dte}-{rules.max_dte}",
         ]
         warnings: list[str] = []
         rulebook.common_warnings([option], ctx, warnings)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from marketdata.strategies import rulebook
+from marketdata.strategies.thresholds import PmccRules
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,26 +29,24 @@ class PmccPair:
         return (-self.score, -annualised, (self.long.ticker, self.short.ticker))
 
 
-def pmcc_pairs(
-    options: Sequence[rulebook.Option], ctx: rulebook.Context, rules: Mapping[str, Any]
-) -> list[PmccPair]:
+def pmcc_pairs(options: Sequence[rulebook.Option], ctx: rulebook.Context, rules: PmccRules) -> list[PmccPair]:
     """Every long/short pair that passes the PMCC rules, scored (cheap: no text yet)."""
-    short_low, short_high = rules["short_min_delta"], rules["short_max_delta"]
-    short_target = rules.get("short_target_delta", (short_low + short_high) / 2.0)
-    max_spread = rules.get("max_spread_pct", rulebook.DEFAULT_MAX_SPREAD_PCT)
+    short_low, short_high = rules.short_min_delta, rules.short_max_delta
+    short_target = rules.short_target
+    max_spread = rules.max_spread_pct
     calls = [o for o in options if o.contract_type == "call" and o.delta is not None]
     longs = [
         o
         for o in calls
-        if rulebook.in_window(o.dte, rules["long_min_dte"], rules["long_max_dte"])
+        if rulebook.in_window(o.dte, rules.long_min_dte, rules.long_max_dte)
         and o.delta is not None
-        and o.delta >= rules["long_min_delta"]
+        and o.delta >= rules.long_min_delta
     ]
     shorts = []
     for option in calls:
         if not (
             option.delta is not None
-            and rulebook.in_window(option.dte, rules["short_min_dte"], rules["short_max_dte"])
+            and rulebook.in_window(option.dte, rules.short_min_dte, rules.short_max_dte)
             and rulebook.in_window(option.delta, short_low, short_high)
         ):
             continue
@@ -91,18 +90,18 @@ def pmcc_pairs(
 def pmcc(
     options: Sequence[rulebook.Option],
     ctx: rulebook.Context,
-    rules: Mapping[str, Any],
+    rules: PmccRules,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """The best `limit` PMCC pairs as candidates (texts are built only for those)."""
-    short_low, short_high = rules["short_min_delta"], rules["short_max_delta"]
+    short_low, short_high = rules.short_min_delta, rules.short_max_delta
     pairs = sorted(pmcc_pairs(options, ctx, rules), key=PmccPair.rank_key)
     candidates = []
     for pair in pairs if limit is None else pairs[:limit]:
         long, short, net_debit = pair.long, pair.short, pair.net_debit
         assert long.delta is not None and short.delta is not None
         reasons = [
-            f"long delta {long.delta:.2f} >= {rules['long_min_delta']:g}, {long.dte} DTE",
+            f"long delta {long.delta:.2f} >= {rules.long_min_delta:g}, {long.dte} DTE",
             f"short delta {short.delta:.2f} within {short_low:g}-{short_high:g}, {short.dte} DTE",
             f"long strike + net debit {long.strike + net_debit:.2f} < short strike {short.strike:g}",
             *pair.short_reasons,

@@ -5,12 +5,13 @@ context of one request, the score components, and the shared rules (liquidity, e
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from marketdata.option_analytics import AnalysedContract
+from marketdata.strategies.thresholds import ShortPremiumRules
 
 STRATEGIES = ("csp", "covered_call", "leaps", "pmcc")
 
@@ -21,12 +22,6 @@ YIELD_CAP_PCT = 50.0
 
 
 EXTRINSIC_CAP_PCT = 20.0
-
-
-DEFAULT_MAX_SPREAD_PCT = 10.0
-
-
-DEFAULT_MAX_CANDIDATES = 5
 
 
 EARNINGS_UNKNOWN = "earnings date unknown"
@@ -186,17 +181,17 @@ def common_warnings(options: Sequence[Option], ctx: Context, warnings: list[str]
 
 
 def liquidity_rules(
-    option: Option, rules: Mapping[str, Any], reasons: list[str], warnings: list[str]
+    option: Option, rules: ShortPremiumRules, reasons: list[str], warnings: list[str]
 ) -> bool:
     """Apply the open-interest and spread rules; skip (with a warning) what cannot be known."""
-    min_oi = rules["min_open_interest"]
+    min_oi = rules.min_open_interest
     if option.open_interest is None:
         warnings.append(OPEN_INTEREST_UNKNOWN)
     elif option.open_interest < min_oi:
         return False
     else:
         reasons.append(f"open interest {option.open_interest:,} >= {min_oi:,}")
-    max_spread = rules["max_spread_pct"]
+    max_spread = rules.max_spread_pct
     if option.quote_missing:
         warnings.append(NO_QUOTE_SPREAD_SKIPPED)
     elif option.spread_pct is None or option.spread_pct > max_spread:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from marketdata.strategies import rulebook
+from marketdata.strategies.thresholds import ShortPremiumRules
 
 
 def short_premium(
-    options: Sequence[rulebook.Option], ctx: rulebook.Context, rules: Mapping[str, Any], *, strategy: str
+    options: Sequence[rulebook.Option], ctx: rulebook.Context, rules: ShortPremiumRules, *, strategy: str
 ) -> list[dict[str, Any]]:
     """Return CSP (puts) or covered call (calls) candidates."""
     contract_type = "put" if strategy == "csp" else "call"
-    low, high, target = rules["min_abs_delta"], rules["max_abs_delta"], rules["target_abs_delta"]
+    low, high, target = rules.min_abs_delta, rules.max_abs_delta, rules.target_abs_delta
     candidates = []
     for option in options:
         abs_delta = _eligible_abs_delta(option, contract_type, rules)
@@ -21,7 +22,7 @@ def short_premium(
             continue
         reasons = [
             f"|delta| {abs_delta:.2f} within {low:g}-{high:g} (target {target:g})",
-            f"{option.dte} DTE within {rules['min_dte']}-{rules['max_dte']}",
+            f"{option.dte} DTE within {rules.min_dte}-{rules.max_dte}",
         ]
         warnings: list[str] = []
         if not rulebook.liquidity_rules(option, rules, reasons, warnings):
@@ -57,7 +58,7 @@ def short_premium(
                 [
                     (0.4, rulebook.delta_fit(abs_delta, target, low, high)),
                     (0.3, None if annualised is None else annualised / rulebook.YIELD_CAP_PCT),
-                    (0.2, rulebook.liquidity(option, rules["max_spread_pct"])),
+                    (0.2, rulebook.liquidity(option, rules.max_spread_pct)),
                     (0.1, iv_component),
                 ]
             ),
@@ -69,15 +70,15 @@ def short_premium(
 
 
 def _eligible_abs_delta(
-    option: rulebook.Option, contract_type: str, rules: Mapping[str, Any]
+    option: rulebook.Option, contract_type: str, rules: ShortPremiumRules
 ) -> float | None:
     """|delta| of a contract of the strategy's type inside its DTE and delta windows, else None."""
     abs_delta = option.abs_delta
     if option.contract_type != contract_type or abs_delta is None:
         return None
-    if not rulebook.in_window(option.dte, rules["min_dte"], rules["max_dte"]):
+    if not rulebook.in_window(option.dte, rules.min_dte, rules.max_dte):
         return None
-    inside = rulebook.in_window(abs_delta, rules["min_abs_delta"], rules["max_abs_delta"])
+    inside = rulebook.in_window(abs_delta, rules.min_abs_delta, rules.max_abs_delta)
     return abs_delta if inside else None
 
 

@@ -177,44 +177,6 @@ MOJO_FROZEN_NOW: str = env("MOJO_FROZEN_NOW", default="")
 # Annual risk-free rate used when mojo computes greeks the provider did not send.
 RISK_FREE_RATE: float = env.float("RISK_FREE_RATE", default=0.04)
 
-STRATEGY_THRESHOLDS: dict[str, Any] = {
-    "csp": {
-        "min_dte": 21,
-        "max_dte": 60,
-        "min_abs_delta": 0.15,
-        "max_abs_delta": 0.35,
-        "target_abs_delta": 0.30,
-        "min_open_interest": 100,
-        "max_spread_pct": 10.0,
-    },
-    "covered_call": {
-        "min_dte": 21,
-        "max_dte": 60,
-        "min_abs_delta": 0.15,
-        "max_abs_delta": 0.35,
-        "target_abs_delta": 0.30,
-        "min_open_interest": 100,
-        "max_spread_pct": 10.0,
-    },
-    "leaps": {
-        "min_dte": 365,
-        "max_dte": 900,
-        "min_abs_delta": 0.70,
-        "max_abs_delta": 0.90,
-        "target_abs_delta": 0.80,
-    },
-    "pmcc": {
-        "long_min_delta": 0.75,
-        "long_min_dte": 365,
-        "long_max_dte": 900,
-        "short_min_dte": 21,
-        "short_max_dte": 60,
-        "short_min_delta": 0.20,
-        "short_max_delta": 0.35,
-    },
-    "max_candidates": 5,
-}
-
 # --- Metrics / health ------------------------------------------------------------------------
 # /metrics is open unless restricted: client addresses or networks (REMOTE_ADDR, e.g.
 # "10.0.0.0/8,127.0.0.1") and/or a bearer token; when both are set a scrape must pass both.

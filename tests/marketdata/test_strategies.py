@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from django.conf import settings
 
 from marketdata.domain import OptionSnapshot
 from marketdata.option_analytics import AnalysedContract, analyze_contract
@@ -15,6 +14,7 @@ from marketdata.strategies import (
     EARNINGS_UNKNOWN,
     NO_QUOTE_SPREAD_SKIPPED,
     STRATEGIES,
+    THRESHOLDS,
     candidate_counts,
     generate_signals,
 )
@@ -66,7 +66,7 @@ def signals(chain: list[AnalysedContract], **overrides: Any) -> dict[str, list[d
         "earnings_known": True,
         "include_earnings": False,
         "shares_held": 0,
-        "thresholds": settings.STRATEGY_THRESHOLDS,
+        "thresholds": THRESHOLDS,
     }
     arguments.update(overrides)
     return generate_signals(chain, **arguments)
@@ -80,7 +80,7 @@ def counts(chain: list[AnalysedContract]) -> dict[str, int]:
         today=TODAY,
         earnings_date=None,
         earnings_known=True,
-        thresholds=settings.STRATEGY_THRESHOLDS,
+        thresholds=THRESHOLDS,
     )
 
 
@@ -134,7 +134,7 @@ def test_candidates_are_ranked_by_score_and_capped_at_max_candidates() -> None:
 
     ranked = signals(chain, strategies=["csp"])["csp"]
 
-    assert len(ranked) == settings.STRATEGY_THRESHOLDS["max_candidates"]
+    assert len(ranked) == THRESHOLDS.max_candidates
     assert [c["score"] for c in ranked] == sorted((c["score"] for c in ranked), reverse=True)
     assert ranked[0]["legs"][0]["delta"] == pytest.approx(-0.30)  # the target delta wins
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -236,7 +237,7 @@ def test_cached_signal_counts_count_every_qualifying_candidate(sandbox, settings
         earnings_known=True,
         include_earnings=False,
         shares_held=0,
-        thresholds={**settings.STRATEGY_THRESHOLDS, "max_candidates": 100_000},
+        thresholds=replace(strategies.THRESHOLDS, max_candidates=100_000),
     )
     assert chain["signal_counts"] == {name: len(found) for name, found in ranked.items()}
-    assert chain["signal_counts"]["csp"] > settings.STRATEGY_THRESHOLDS["max_candidates"]
+    assert chain["signal_counts"]["csp"] > strategies.THRESHOLDS.max_candidates
