@@ -108,6 +108,20 @@ class PositionStatus(models.TextChoices):
 # Strategies whose legs are option contracts; `stock` holds shares; the rest may hold either.
 OPTION_STRATEGIES = (Strategy.LEAPS, Strategy.CSP, Strategy.PMCC_LONG, Strategy.PMCC_SHORT)
 IMMUTABLE_FIELDS = ("instrument", "ticker", "option_ticker")
+# What a user writes of a position (the API's input, what position_update may set); the
+# ticker comes as a symbol beside these.
+POSITION_INPUT_FIELDS = (
+    "instrument",
+    "option_ticker",
+    "quantity",
+    "multiplier",
+    "entry_price",
+    "opened_at",
+    "closed_at",
+    "exit_price",
+    "strategy",
+    "notes",
+)
 IMMUTABLE_MESSAGE = "Cannot change after the position is opened; close it and open another."
 DEFAULT_OPTION_MULTIPLIER = 100
 

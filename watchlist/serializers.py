@@ -15,7 +15,7 @@ from core.api_schema import ErrorSerializer
 from marketdata.exceptions import InvalidSymbol
 from marketdata.serializers import MetaSerializer
 from marketdata.symbols import normalize_symbol
-from watchlist.models import Position, PositionStatus, Strategy, WatchlistItem
+from watchlist.models import POSITION_INPUT_FIELDS, Position, PositionStatus, Strategy, WatchlistItem
 
 
 class SymbolField(serializers.CharField):
@@ -89,19 +89,7 @@ class PositionInputSerializer(serializers.ModelSerializer[Position]):
 
     class Meta:
         model = Position
-        fields = (
-            "ticker",
-            "instrument",
-            "option_ticker",
-            "quantity",
-            "multiplier",
-            "entry_price",
-            "opened_at",
-            "closed_at",
-            "exit_price",
-            "strategy",
-            "notes",
-        )
+        fields = ("ticker", *POSITION_INPUT_FIELDS)
         extra_kwargs = {
             "entry_price": {"coerce_to_string": False},
             "exit_price": {"coerce_to_string": False},

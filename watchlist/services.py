@@ -19,26 +19,13 @@ from marketdata import clock
 from marketdata import services as marketdata_services
 from marketdata.exceptions import UnknownSymbol
 from marketdata.symbols import normalize_symbol
-from watchlist.models import IMMUTABLE_MESSAGE, Position, Ticker, WatchlistItem
+from watchlist.models import IMMUTABLE_MESSAGE, POSITION_INPUT_FIELDS, Position, Ticker, WatchlistItem
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 # Fields position_update may set; `ticker` arrives as a symbol (see position_update).
-_UPDATABLE_FIELDS = frozenset(
-    {
-        "instrument",
-        "option_ticker",
-        "quantity",
-        "multiplier",
-        "entry_price",
-        "opened_at",
-        "closed_at",
-        "exit_price",
-        "strategy",
-        "notes",
-    }
-)
+_UPDATABLE_FIELDS = frozenset(POSITION_INPUT_FIELDS)
 
 
 def ticker_ensure_known(*, symbol: str) -> str:

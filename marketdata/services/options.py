@@ -114,6 +114,13 @@ _RESULT_FIELDS = (
 )
 
 
+def _chain_today(
+    ticker: str, *, force_refresh: bool, deadline: Deadline | None
+) -> tuple[Cached[dict[str, Any]], date]:
+    """The symbol's chain and the New York date its contracts are analysed for."""
+    return get_options_chain(ticker, force_refresh=force_refresh, deadline=deadline), clock.market_today()
+
+
 def options_overview(
     ticker: str,
     *,
@@ -122,9 +129,8 @@ def options_overview(
     deadline: Deadline | None = None,
 ) -> dict[str, Any]:
     """The analysed chain with ATM IV, IV rank/percentile, DTE buckets and filtered contracts."""
-    chain = get_options_chain(ticker, force_refresh=force_refresh, deadline=deadline)
+    chain, today = _chain_today(ticker, force_refresh=force_refresh, deadline=deadline)
     payload = chain.value
-    today = clock.market_today()
     contracts = chain_contracts(payload)
     # Filter on DTE and type before analysing: analysis (and any IV solving) is the costly part.
     dated = [((c.expiration - today).days, c) for c in contracts]
@@ -170,9 +176,8 @@ def signals_overview(
     deadline: Deadline | None = None,
 ) -> dict[str, Any]:
     """Ranked CSP / covered call / LEAPS / PMCC candidates that respect earnings."""
-    chain = get_options_chain(ticker, force_refresh=force_refresh, deadline=deadline)
+    chain, today = _chain_today(ticker, force_refresh=force_refresh, deadline=deadline)
     payload = chain.value
-    today = clock.market_today()
     earnings = get_earnings(payload["symbol"], deadline=deadline)
     stats = iv_context(payload["symbol"], current=payload["atm_iv"])
     analysed = analyse_chain(payload, today=today)
