@@ -109,10 +109,10 @@ def main() -> None:
         from marketdata import cache as md_cache
         from marketdata import services
 
-        stock = services.get_stock_data(symbol)
-        chain = services.get_options_chain(symbol)
+        stock = services.stock_data_get(symbol)
+        chain = services.options_chain_get(symbol)
         redis = get_redis_connection("default")
-        bars = services.get_stock_bars(symbol)
+        bars = services.stock_bars_get(symbol)
         # Each data set with the companion key its fetch writes: bars with stock data, the
         # chain summary (what dashboards read) with the chain.
         keys = {

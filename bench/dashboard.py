@@ -99,7 +99,7 @@ def main() -> None:
             watchlist_add(user=many, symbol=symbol)
         watchlist_add(user=one, symbol="AAPL")
         started = time.perf_counter()
-        report = services.refresh_market_data(symbols=symbols, concurrency=8)
+        report = services.market_data_refresh(symbols=symbols, concurrency=8)
         warm_seconds = time.perf_counter() - started
         assert not report.failed, [r.symbol for r in report.failed]
 

@@ -272,7 +272,7 @@ def seed(out: Path) -> None:
         tokens.append(token.key)
         watched[token.key] = symbols
     all_symbols = sorted({s for symbols in watched.values() for s in symbols})
-    services.refresh_market_data(symbols=all_symbols, concurrency=8)
+    services.market_data_refresh(symbols=all_symbols, concurrency=8)
 
     # Positions: shares of the first watched symbol, a short put and a long call on the second.
     option_tickers: list[str] = []
@@ -287,7 +287,7 @@ def seed(out: Path) -> None:
             entry_price=Decimal("100"),
             strategy="stock",
         )
-        contracts = services.get_options_chain(second).value["contracts"]
+        contracts = services.options_chain_get(second).value["contracts"]
         puts = [c for c in contracts if c["ct"] == "put"]
         calls = [c for c in contracts if c["ct"] == "call"]
         for contract, quantity, strategy in ((puts, -1, "csp"), (calls, 1, "leaps")):
@@ -304,7 +304,7 @@ def seed(out: Path) -> None:
                 strategy=strategy,
             )
             option_tickers.append(chosen["t"])
-    services.refresh_market_data(  # and the positions' option prices
+    services.market_data_refresh(  # and the positions' option prices
         symbols=all_symbols, contracts=open_option_contracts(underlyings=all_symbols), concurrency=8
     )
     out.write_text(

@@ -49,13 +49,13 @@ def one_run(env: Any, symbols: list[str], concurrency: int, latency: float) -> d
     started = time.perf_counter()
     # The cron command itself (it tunes the process for its thread pool), with its report.
     reports: list[Any] = []
-    original = services.refresh_market_data
+    original = services.market_data_refresh
 
     def keep(**kwargs: Any) -> Any:
         reports.append(original(**kwargs))
         return reports[-1]
 
-    services.refresh_market_data = keep  # type: ignore[assignment]
+    services.market_data_refresh = keep  # type: ignore[assignment]
     try:
         call_command(
             "refresh_market_data",
@@ -68,7 +68,7 @@ def one_run(env: Any, symbols: list[str], concurrency: int, latency: float) -> d
     except CommandError:
         pass  # failures are in the report
     finally:
-        services.refresh_market_data = original  # type: ignore[assignment]
+        services.market_data_refresh = original  # type: ignore[assignment]
     report = reports[0]
     wall = time.perf_counter() - started
     cpu = time.process_time() - cpu

@@ -78,10 +78,10 @@ def demo_positions_seed(*, user: User) -> list[Position]:
         return []
     today = clock.market_today()
     chains = {
-        symbol: services.analyse_chain(services.get_options_chain(symbol).value, today=today)
+        symbol: services.chain_analyse(services.options_chain_get(symbol).value, today=today)
         for symbol in ("AAPL", "MSFT", "NVDA", "SPY")
     }
-    stock_price = Decimal(str(services.get_stock_data("AAPL").value["price"]))
+    stock_price = Decimal(str(services.stock_data_get("AAPL").value["price"]))
     created = [
         position_open(
             user=user,

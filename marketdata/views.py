@@ -202,5 +202,5 @@ class ValidateTickerView(MarketDataView):
         serializer.is_valid(raise_exception=True)
         symbol = serializer.validated_data["symbol"]
         return Response(
-            {"symbol": symbol, "valid": services.validate_ticker(symbol, deadline=self.deadline())}
+            {"symbol": symbol, "valid": services.ticker_validate(symbol, deadline=self.deadline())}
         )

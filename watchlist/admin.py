@@ -7,7 +7,7 @@ Creating a ticker (checked with the provider first) and removing a watchlist ite
 through the services.
 
 Market figures on the ticker and position pages come from the cache only, read once per
-page (`market_snapshot(..., fetch_missing=False)`), and are hung on the page's rows: a page
+page (`market_snapshot_get(..., fetch_missing=False)`), and are hung on the page's rows: a page
 never waits on the provider and shows "—" for what the cache lacks. The ticker actions
 refresh and invalidate through `marketdata.services`.
 """
@@ -81,7 +81,9 @@ def attach_ticker_market(tickers: Iterable[Ticker]) -> None:
     """Read the cache once for all `tickers` and hang each one's `TickerMarket` on it."""
     rows = list(tickers)
     try:
-        snapshot = marketdata_services.market_snapshot(symbols=[t.symbol for t in rows], fetch_missing=False)
+        snapshot = marketdata_services.market_snapshot_get(
+            symbols=[t.symbol for t in rows], fetch_missing=False
+        )
     except MojoError:  # a stored symbol that no longer normalises: show the page cold
         snapshot = marketdata_services.MarketSnapshot()
     for ticker in rows:
@@ -240,7 +242,7 @@ class TickerAdmin(admin.ModelAdmin):
                 text = f"{symbol}: not refreshed, the request budget ran out."
                 self.message_user(request, text, messages.WARNING)
                 continue
-            refreshed = marketdata_services.refresh_symbol(symbol, force=True, deadline=deadline)
+            refreshed = marketdata_services.symbol_refresh(symbol, force=True, deadline=deadline)
             level, text = _refresh_message(refreshed)
             self.message_user(request, text, level)
 
@@ -248,7 +250,7 @@ class TickerAdmin(admin.ModelAdmin):
     def invalidate_cache(self, request: HttpRequest, queryset: QuerySet[Ticker]) -> None:
         """Delete the selected symbols' cached market data (stock, chain, earnings, option prices)."""
         deleted = {
-            symbol: marketdata_services.invalidate_symbol(symbol)
+            symbol: marketdata_services.symbol_invalidate(symbol)
             for symbol in queryset.order_by("symbol").values_list("symbol", flat=True)
         }
         detail = ", ".join(f"{symbol} {count}" for symbol, count in deleted.items())

@@ -52,7 +52,7 @@ def _market_snapshot(
                 live.append((position.ticker.symbol, position.option_ticker))
             else:
                 expired.append(position.ticker.symbol)
-    return marketdata_services.market_snapshot(
+    return marketdata_services.market_snapshot_get(
         symbols=[*watched, *(p.ticker.symbol for p in open_positions)],
         option_contracts=live,
         bar_symbols=expired,
@@ -132,7 +132,7 @@ def dashboard_for(user: User, *, deadline: Deadline | None = None) -> dict[str, 
     positions = list(selectors.positions_for(user))
     today = clock.market_today()
     snapshot = _market_snapshot(positions, symbols, today=today, fetch_missing=True, deadline=deadline)
-    iv_ranks = marketdata_services.iv_ranks(
+    iv_ranks = marketdata_services.iv_ranks_get(
         {s: snapshot.chains[s]["atm_iv"] for s in symbols if s in snapshot.chains}
     )
     rows = []

@@ -39,7 +39,7 @@ def ticker_ensure_known(*, symbol: str) -> str:
     symbol = normalize_symbol(symbol)
     if Ticker.objects.filter(symbol=symbol).exists():
         return symbol
-    if not marketdata_services.validate_ticker(symbol, deadline=Deadline.for_request()):
+    if not marketdata_services.ticker_validate(symbol, deadline=Deadline.for_request()):
         raise UnknownSymbol(f"The provider does not know the symbol {symbol}.", details={"symbol": symbol})
     return symbol
 
@@ -85,7 +85,7 @@ def watchlist_remove(*, user: User, symbol: str) -> None:
 
 def _on_symbol_unwatched(symbol: str) -> None:
     """Drop the symbol's cached market data once nobody watches it (after the commit)."""
-    marketdata_services.invalidate_symbol(symbol)
+    marketdata_services.symbol_invalidate(symbol)
 
 
 def position_open(

@@ -1,7 +1,7 @@
 """Market-data services: the only thing views, admin actions, commands and tasks call.
 
 One module per data set or job; this package re-exports them, so callers write
-`services.get_stock_data(...)` whichever module it lives in.
+`services.stock_data_get(...)` whichever module it lives in.
 
 Each service validates its symbol (nothing unvalidated reaches a key or a provider), reads
 through `marketdata.cache` (freshness, stale-if-error, single-flight) and fetches with the
@@ -10,23 +10,23 @@ computed once, when data is fetched, so a cached read never computes them again.
 """
 
 from marketdata.services.bulk import BulkRead, cached_many
-from marketdata.services.earnings import EarningsInfo, earnings_overview, get_earnings
-from marketdata.services.invalidation import invalidate_all, invalidate_symbol
-from marketdata.services.iv_history import iv_context, iv_ranks, record_iv_snapshot
+from marketdata.services.earnings import EarningsInfo, earnings_get, earnings_overview
+from marketdata.services.invalidation import market_data_invalidate_all, symbol_invalidate
+from marketdata.services.iv_history import iv_ranks_get, iv_snapshot_record, iv_stats_get
 from marketdata.services.meta import meta_of
 from marketdata.services.option_prices import (
-    get_option_price,
     occ_mismatch,
     option_contract,
+    option_price_get,
     option_quote,
     underlying_of,
     with_price,
 )
 from marketdata.services.options import (
     ChainFilter,
-    analyse_chain,
+    chain_analyse,
     chain_contracts,
-    get_options_chain,
+    options_chain_get,
     options_overview,
     signals_overview,
 )
@@ -34,24 +34,24 @@ from marketdata.services.refresh import (
     REFRESH_CHOICES,
     RefreshReport,
     SymbolRefresh,
-    last_refresh,
-    record_last_refresh,
-    refresh_lock,
-    refresh_market_data,
-    refresh_option_price,
-    refresh_symbol,
+    last_refresh_get,
+    last_refresh_record,
+    market_data_refresh,
+    option_price_refresh,
+    symbol_refresh,
+    symbol_refresh_lock,
 )
-from marketdata.services.snapshot import SUMMARY_FIELDS, MarketSnapshot, market_snapshot, stock_summary
+from marketdata.services.snapshot import SUMMARY_FIELDS, MarketSnapshot, market_snapshot_get, stock_summary
 from marketdata.services.stocks import (
     BatchResult,
     close_on_or_before,
-    get_many_stock_data,
-    get_stock_bars,
-    get_stock_data,
     stock_bar_history,
     stock_bars,
+    stock_bars_get,
+    stock_data_get,
+    stock_data_get_many,
     stock_overview,
-    validate_ticker,
+    ticker_validate,
 )
 
 __all__ = [
@@ -64,40 +64,40 @@ __all__ = [
     "MarketSnapshot",
     "RefreshReport",
     "SymbolRefresh",
-    "analyse_chain",
     "cached_many",
+    "chain_analyse",
     "chain_contracts",
     "close_on_or_before",
+    "earnings_get",
     "earnings_overview",
-    "get_earnings",
-    "get_many_stock_data",
-    "get_option_price",
-    "get_options_chain",
-    "get_stock_bars",
-    "get_stock_data",
-    "invalidate_all",
-    "invalidate_symbol",
-    "iv_context",
-    "iv_ranks",
-    "last_refresh",
-    "market_snapshot",
+    "iv_ranks_get",
+    "iv_snapshot_record",
+    "iv_stats_get",
+    "last_refresh_get",
+    "last_refresh_record",
+    "market_data_invalidate_all",
+    "market_data_refresh",
+    "market_snapshot_get",
     "meta_of",
     "occ_mismatch",
     "option_contract",
+    "option_price_get",
+    "option_price_refresh",
     "option_quote",
+    "options_chain_get",
     "options_overview",
-    "record_iv_snapshot",
-    "record_last_refresh",
-    "refresh_lock",
-    "refresh_market_data",
-    "refresh_option_price",
-    "refresh_symbol",
     "signals_overview",
     "stock_bar_history",
     "stock_bars",
+    "stock_bars_get",
+    "stock_data_get",
+    "stock_data_get_many",
     "stock_overview",
     "stock_summary",
+    "symbol_invalidate",
+    "symbol_refresh",
+    "symbol_refresh_lock",
+    "ticker_validate",
     "underlying_of",
-    "validate_ticker",
     "with_price",
 ]

@@ -34,7 +34,7 @@ class EarningsInfo:
     stale: bool
 
 
-def get_earnings(
+def earnings_get(
     ticker: str,
     *,
     force_refresh: bool = False,
@@ -85,7 +85,7 @@ def earnings_overview(
     ticker: str, *, force_refresh: bool = False, deadline: Deadline | None = None
 ) -> dict[str, Any]:
     """Next earnings date, days to it and every upcoming date known."""
-    earnings = get_earnings(ticker, force_refresh=force_refresh, deadline=deadline)
+    earnings = earnings_get(ticker, force_refresh=force_refresh, deadline=deadline)
     as_of = earnings.as_of or clock.now()
     return {
         "symbol": earnings.symbol,

@@ -7,7 +7,7 @@ from marketdata import cache, datasets, occ
 from marketdata.symbols import normalize_symbol, option_root
 
 
-def invalidate_symbol(ticker: str) -> int:
+def symbol_invalidate(ticker: str) -> int:
     """Delete every key of a symbol — stock, options, earnings and its option prices; return the count."""
     symbol = normalize_symbol(ticker)
     root = option_root(symbol)
@@ -25,7 +25,7 @@ def invalidate_symbol(ticker: str) -> int:
     return cache.delete_keys([*keys, *price_keys])
 
 
-def invalidate_all() -> int:
+def market_data_invalidate_all() -> int:
     """Delete every market-data key; return the count."""
     keys = cache.keys_matching(f"{cache.KEY_PREFIX}*")
     return cache.delete_keys([*keys, cache.last_refresh_key()])

@@ -9,7 +9,7 @@ from marketdata import clock, market_hours, volatility
 from marketdata.models import IVSnapshot
 
 
-def record_iv_snapshot(symbol: str, *, atm_iv: float, now: datetime) -> IVSnapshot:
+def iv_snapshot_record(symbol: str, *, atm_iv: float, now: datetime) -> IVSnapshot:
     """Upsert today's ATM IV for the latest completed session (a Saturday run writes Friday)."""
     session = market_hours.latest_completed_session(now)
     snapshot, _ = IVSnapshot.objects.update_or_create(
@@ -18,7 +18,7 @@ def record_iv_snapshot(symbol: str, *, atm_iv: float, now: datetime) -> IVSnapsh
     return snapshot
 
 
-def iv_context(symbol: str, *, current: float | None) -> volatility.IVStats:
+def iv_stats_get(symbol: str, *, current: float | None) -> volatility.IVStats:
     """IV rank and percentile of `current` against the last 252 stored sessions."""
     history = list(
         IVSnapshot.objects.filter(ticker=symbol)
@@ -28,7 +28,7 @@ def iv_context(symbol: str, *, current: float | None) -> volatility.IVStats:
     return volatility.iv_stats(history, current)
 
 
-def iv_ranks(current_ivs: Mapping[str, float | None]) -> dict[str, float | None]:
+def iv_ranks_get(current_ivs: Mapping[str, float | None]) -> dict[str, float | None]:
     """IV rank per symbol against its stored history, in one query for all symbols."""
     if not current_ivs:
         return {}

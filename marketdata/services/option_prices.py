@@ -16,7 +16,7 @@ from marketdata.services.meta import meta_of
 from marketdata.symbols import normalize_symbol
 
 
-def get_option_price(
+def option_price_get(
     underlying: str,
     option_ticker: str,
     *,
@@ -68,7 +68,7 @@ def option_quote(
 ) -> dict[str, Any]:
     """One contract's live price, quote and greeks (computed when the provider sent none)."""
     underlying = underlying_of(option_ticker)
-    quote = get_option_price(underlying, option_ticker, force_refresh=force_refresh, deadline=deadline)
+    quote = option_price_get(underlying, option_ticker, force_refresh=force_refresh, deadline=deadline)
     contract = OptionSnapshot.from_payload(quote.value)
     spot = contract.underlying_price
     analysed = (

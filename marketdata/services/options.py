@@ -16,13 +16,13 @@ from marketdata import clock, datasets, option_analytics, strategies
 from marketdata.cache import Cached
 from marketdata.domain import OptionSnapshot
 from marketdata.option_analytics import AnalysedContract
-from marketdata.services.earnings import earnings_fields, get_earnings
-from marketdata.services.iv_history import iv_context, record_iv_snapshot
+from marketdata.services.earnings import earnings_fields, earnings_get
+from marketdata.services.iv_history import iv_snapshot_record, iv_stats_get
 from marketdata.services.meta import meta_of
 from marketdata.symbols import normalize_symbol
 
 
-def get_options_chain(
+def options_chain_get(
     ticker: str,
     *,
     force_refresh: bool = False,
@@ -38,7 +38,7 @@ def get_options_chain(
     now = clock.now()
     chain = datasets.OPTIONS.get(symbol, force=force_refresh, deadline=deadline)
     if record_iv and not chain.cached and chain.value.get("atm_iv"):
-        record_iv_snapshot(symbol, atm_iv=chain.value["atm_iv"], now=now)
+        iv_snapshot_record(symbol, atm_iv=chain.value["atm_iv"], now=now)
     return chain
 
 
@@ -47,7 +47,7 @@ def chain_contracts(payload: Mapping[str, Any]) -> list[OptionSnapshot]:
     return [OptionSnapshot.from_payload(item) for item in payload["contracts"]]
 
 
-def analyse_chain(payload: Mapping[str, Any], *, today: date) -> list[AnalysedContract]:
+def chain_analyse(payload: Mapping[str, Any], *, today: date) -> list[AnalysedContract]:
     """Per-contract analytics (DTE, mid, spread, moneyness, filled-in greeks) of a chain."""
     spot = payload.get("spot")
     if not spot:
@@ -118,7 +118,7 @@ def _chain_today(
     ticker: str, *, force_refresh: bool, deadline: Deadline | None
 ) -> tuple[Cached[dict[str, Any]], date]:
     """The symbol's chain and the New York date its contracts are analysed for."""
-    return get_options_chain(ticker, force_refresh=force_refresh, deadline=deadline), clock.market_today()
+    return options_chain_get(ticker, force_refresh=force_refresh, deadline=deadline), clock.market_today()
 
 
 def options_overview(
@@ -145,7 +145,7 @@ def options_overview(
         if spot
         else []
     )
-    stats = iv_context(payload["symbol"], current=payload["atm_iv"])
+    stats = iv_stats_get(payload["symbol"], current=payload["atm_iv"])
     buckets = option_analytics.dte_buckets([_Dated(dte, c.expiration) for dte, c in dated])
     return {
         "symbol": payload["symbol"],
@@ -178,9 +178,9 @@ def signals_overview(
     """Ranked CSP / covered call / LEAPS / PMCC candidates that respect earnings."""
     chain, today = _chain_today(ticker, force_refresh=force_refresh, deadline=deadline)
     payload = chain.value
-    earnings = get_earnings(payload["symbol"], deadline=deadline)
-    stats = iv_context(payload["symbol"], current=payload["atm_iv"])
-    analysed = analyse_chain(payload, today=today)
+    earnings = earnings_get(payload["symbol"], deadline=deadline)
+    stats = iv_stats_get(payload["symbol"], current=payload["atm_iv"])
+    analysed = chain_analyse(payload, today=today)
     signals = (
         strategies.generate_signals(
             analysed,

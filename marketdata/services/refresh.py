@@ -19,8 +19,8 @@ from marketdata import cache, clock, datasets
 from marketdata.cache import Cached
 from marketdata.datasets import DataSet
 from marketdata.exceptions import EarningsUnavailable, ProviderError
-from marketdata.services.iv_history import record_iv_snapshot
-from marketdata.services.option_prices import get_option_price
+from marketdata.services.iv_history import iv_snapshot_record
+from marketdata.services.option_prices import option_price_get
 from marketdata.services.pool import pooled
 from marketdata.symbols import normalize_symbol
 
@@ -52,12 +52,12 @@ def _outcome(cached: Cached[Any]) -> str:
     return "fresh" if cached.cached else "fetched"
 
 
-def refresh_lock(symbol: str) -> cache.Lock | None:
+def symbol_refresh_lock(symbol: str) -> cache.Lock | None:
     """Take a symbol's refresh lock without waiting (None when another refresh holds it)."""
     return cache.try_lock(f"refresh:{symbol}")
 
 
-def refresh_symbol(
+def symbol_refresh(
     symbol: str,
     *,
     force: bool = False,
@@ -74,7 +74,7 @@ def refresh_symbol(
     """
     symbol = normalize_symbol(symbol)
     result = SymbolRefresh(symbol=symbol)
-    lock = refresh_lock(symbol)
+    lock = symbol_refresh_lock(symbol)
     if lock is None:
         result.skipped = True
         return result
@@ -88,7 +88,7 @@ def refresh_symbol(
                     # The refresh is what records the day's ATM IV, for IV rank.
                     result.atm_iv = cached.value.get("atm_iv")
                     if record_iv and result.atm_iv:
-                        record_iv_snapshot(symbol, atm_iv=result.atm_iv, now=clock.now())
+                        iv_snapshot_record(symbol, atm_iv=result.atm_iv, now=clock.now())
     except MojoError as error:
         result.error = error.code
     finally:
@@ -111,12 +111,12 @@ def _refresh(
     return _outcome(cached), cached
 
 
-def refresh_option_price(underlying: str, option_ticker: str, *, force: bool = False) -> SymbolRefresh:
+def option_price_refresh(underlying: str, option_ticker: str, *, force: bool = False) -> SymbolRefresh:
     """Refresh one open position's contract price."""
     result = SymbolRefresh(symbol=option_ticker)
     try:
         result.datasets[datasets.OPTION_PRICE.name] = _outcome(
-            get_option_price(underlying, option_ticker, force_refresh=force)
+            option_price_get(underlying, option_ticker, force_refresh=force)
         )
     except MojoError as error:
         result.error = error.code
@@ -151,7 +151,7 @@ def _upstream_calls_so_far() -> int:
     )
 
 
-def refresh_market_data(
+def market_data_refresh(
     *,
     symbols: Sequence[str],
     contracts: Sequence[tuple[str, str]] = (),
@@ -175,8 +175,8 @@ def refresh_market_data(
 
     def run(job: Any) -> SymbolRefresh:
         if isinstance(job, str):
-            return refresh_symbol(job, force=force, only=only, record_iv=False)
-        return refresh_option_price(*job, force=force)
+            return symbol_refresh(job, force=force, only=only, record_iv=False)
+        return option_price_refresh(*job, force=force)
 
     jobs: list[Any] = list(dict.fromkeys(symbols)) if any(d.per_symbol for d in only) else []
     if datasets.OPTION_PRICE in only:
@@ -188,10 +188,10 @@ def refresh_market_data(
         results.append(outcome)
         if outcome.atm_iv:
             # Database writes stay on this thread (SQLite: one writer; tests: one connection).
-            record_iv_snapshot(outcome.symbol, atm_iv=outcome.atm_iv, now=clock.now())
+            iv_snapshot_record(outcome.symbol, atm_iv=outcome.atm_iv, now=clock.now())
         if on_result is not None:
             on_result(outcome)
-    stamp = record_last_refresh()
+    stamp = last_refresh_record()
     return RefreshReport(
         results=results,
         upstream_calls=_upstream_calls_so_far() - calls_before,
@@ -200,14 +200,14 @@ def refresh_market_data(
     )
 
 
-def record_last_refresh(at: datetime | None = None) -> str:
+def last_refresh_record(at: datetime | None = None) -> str:
     """Write `finance:last_refresh` (ISO UTC) and return it."""
     stamp = (at or clock.now()).isoformat()
     cache.set_value(cache.last_refresh_key(), stamp)
     return stamp
 
 
-def last_refresh() -> str | None:
+def last_refresh_get() -> str | None:
     """The time of the last refresh run (ISO UTC), if known."""
     value = cache.get_value(cache.last_refresh_key())
     return value if isinstance(value, str) else None

@@ -36,7 +36,7 @@ class MarketSnapshot:
     errors: dict[str, MojoError] = field(default_factory=dict)
 
 
-def market_snapshot(
+def market_snapshot_get(
     *,
     symbols: Iterable[str],
     option_contracts: Iterable[tuple[str, str]] = (),

@@ -20,12 +20,12 @@ from marketdata.cache import Cached
 from marketdata.clients import get_massive_client
 from marketdata.domain import DailyBar, bars_from_columns
 from marketdata.services.bulk import cached_many
-from marketdata.services.earnings import earnings_fields, get_earnings
+from marketdata.services.earnings import earnings_fields, earnings_get
 from marketdata.services.meta import meta_of
 from marketdata.symbols import normalize_symbol
 
 
-def get_stock_data(
+def stock_data_get(
     ticker: str,
     *,
     force_refresh: bool = False,
@@ -41,7 +41,7 @@ def get_stock_data(
     return datasets.STOCK.get(symbol, force=force_refresh, deadline=deadline, entry=entry)
 
 
-def get_stock_bars(
+def stock_bars_get(
     ticker: str,
     *,
     force_refresh: bool = False,
@@ -77,7 +77,7 @@ class BatchResult:
     errors: dict[str, MojoError] = field(default_factory=dict)
 
 
-def get_many_stock_data(
+def stock_data_get_many(
     tickers: Iterable[str], *, deadline: Deadline | None = None, concurrency: int | None = None
 ) -> BatchResult:
     """Stock data for many symbols: one cache round trip for hits, a bounded pool for misses."""
@@ -99,7 +99,7 @@ def get_many_stock_data(
     return batch
 
 
-def validate_ticker(ticker: str, *, deadline: Deadline | None = None) -> bool:
+def ticker_validate(ticker: str, *, deadline: Deadline | None = None) -> bool:
     """Ask the provider whether a well-formed symbol exists (7 days of bars); raises if it can't tell."""
     symbol = normalize_symbol(ticker)
     return get_massive_client().validate_ticker(symbol, today=clock.market_today(), deadline=deadline)
@@ -112,10 +112,10 @@ def stock_overview(
     symbol = normalize_symbol(ticker)
     stock_key, earnings_key = cache.stock_cache_key(symbol), cache.earnings_cache_key(symbol)
     entries = cache.read_many([stock_key, earnings_key])
-    stock = get_stock_data(
+    stock = stock_data_get(
         symbol, force_refresh=force_refresh, deadline=deadline, entry=entries.get(stock_key)
     )
-    earnings = get_earnings(
+    earnings = earnings_get(
         symbol, force_refresh=force_refresh, deadline=deadline, entry=entries.get(earnings_key)
     )
     payload = stock.value
@@ -135,7 +135,7 @@ def stock_bar_history(
 ) -> dict[str, Any]:
     """The daily bars the indicators were computed from (for charts)."""
     symbol = normalize_symbol(ticker)
-    stock = get_stock_bars(symbol, force_refresh=force_refresh, deadline=deadline)
+    stock = stock_bars_get(symbol, force_refresh=force_refresh, deadline=deadline)
     bars = stock_bars(stock.value, days=days)
     return {
         "symbol": symbol,

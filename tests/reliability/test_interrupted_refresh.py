@@ -144,7 +144,7 @@ def test_killed_refresh_leaves_exactly_the_first_symbols_complete_entries(
     # What an uninterrupted refresh of FIRST stores, made here with the same clock and data.
     redis_client.flushdb()
     cache.local_entries.clear()
-    services.refresh_symbol(FIRST)
+    services.symbol_refresh(FIRST)
 
     assert written == _stored(redis_client)
 

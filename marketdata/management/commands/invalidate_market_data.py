@@ -21,10 +21,10 @@ class Command(BaseCommand):
         if bool(options["symbols"]) == bool(options["all"]):
             raise CommandError("give SYMBOL … or --all (not both)", returncode=2)
         if options["all"]:
-            deleted = services.invalidate_all()
+            deleted = services.market_data_invalidate_all()
         else:
             try:
-                deleted = sum(services.invalidate_symbol(symbol) for symbol in options["symbols"])
+                deleted = sum(services.symbol_invalidate(symbol) for symbol in options["symbols"])
             except MojoError as error:
                 raise CommandError(error.message, returncode=2) from error
         self.stdout.write(f"deleted {deleted} key(s)")

@@ -97,7 +97,7 @@ class Command(BaseCommand):
         switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(switch_interval, 0.001))
         try:
-            run = services.refresh_market_data(
+            run = services.market_data_refresh(
                 symbols=tickers or selectors.watched_symbols(),
                 contracts=selectors.open_option_contracts(underlyings=tickers or None),
                 force=options["force"],

@@ -37,7 +37,7 @@ def assert_error(response, status: int, code: str) -> None:
 
 def test_stock_endpoint_returns_price_indicators_and_meta(api, sandbox) -> None:
     body = api.get("/api/v1/stocks/AAPL/").json()
-    bars = services.stock_bars(services.get_stock_bars("AAPL").value)
+    bars = services.stock_bars(services.stock_bars_get("AAPL").value)
     assert body["symbol"] == "AAPL"
     assert body["price"] == bars[-1].close
     assert body["sma_20"] == pytest.approx(sum(b.close for b in bars[-20:]) / 20)
@@ -140,7 +140,7 @@ def test_earnings_endpoint(api, sandbox) -> None:
 
 
 def test_option_endpoint_prices_a_contract(api, sandbox) -> None:
-    chain = services.get_options_chain("AAPL").value
+    chain = services.options_chain_get("AAPL").value
     contract = next(c for c in services.chain_contracts(chain) if c.bid and c.ask and c.delta is not None)
     body = api.get(f"/api/v1/options/{contract.option_ticker}/").json()
     assert body["underlying"] == "AAPL"

@@ -154,7 +154,7 @@ def test_refresh_records_todays_iv_snapshot(sandbox) -> None:
 def test_refresh_writes_the_last_refresh_time(sandbox) -> None:
     _run("refresh_market_data", "--tickers", "AAPL", "--only", "stock")
 
-    assert services.last_refresh() == AFTER_CLOSE.astimezone(UTC).isoformat()
+    assert services.last_refresh_get() == AFTER_CLOSE.astimezone(UTC).isoformat()
 
 
 def test_a_symbol_the_provider_cannot_serve_fails_the_run_with_exit_1(sandbox) -> None:
@@ -186,7 +186,7 @@ def test_one_failing_symbol_fails_the_run_but_the_others_are_refreshed(sandbox) 
 
 
 def test_a_symbol_another_copy_is_refreshing_is_skipped_not_failed(sandbox) -> None:
-    held = services.refresh_lock("AAPL")
+    held = services.symbol_refresh_lock("AAPL")
     try:
         output, status = _run("refresh_market_data", "--tickers", "AAPL")
     finally:
@@ -224,7 +224,7 @@ def _keys_of(symbol: str) -> list[str]:
 
 def test_invalidate_deletes_one_symbols_keys_and_prints_how_many(sandbox) -> None:
     _run("refresh_market_data", "--tickers", "AAPL", "MSFT", "--only", "stock,earnings")
-    services.get_option_price("AAPL", _open_put("AAPL"))
+    services.option_price_get("AAPL", _open_put("AAPL"))
     stored = _keys_of("AAPL")
 
     output, status = _run("invalidate_market_data", "AAPL")
@@ -240,7 +240,7 @@ def test_invalidate_all_deletes_every_market_data_key_and_the_last_refresh(sandb
     output, status = _run("invalidate_market_data", "--all")
 
     assert (status, output) == (0, f"deleted {len(stored) + 1} key(s)\n")
-    assert (cache.keys_matching(f"{cache.KEY_PREFIX}*"), services.last_refresh()) == ([], None)
+    assert (cache.keys_matching(f"{cache.KEY_PREFIX}*"), services.last_refresh_get()) == ([], None)
 
 
 @pytest.mark.parametrize("args", [(), ("AAPL", "--all"), ("AAPL1",)])

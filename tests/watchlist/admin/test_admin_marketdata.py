@@ -51,8 +51,8 @@ def _aggs_calls(sandbox, symbol: str) -> int:
 def _warm(*symbols: str) -> None:
     """Put stock data and earnings in the cache, then forget the requests that took."""
     for symbol in symbols:
-        services.get_stock_data(symbol)
-        services.get_earnings(symbol)
+        services.stock_data_get(symbol)
+        services.earnings_get(symbol)
 
 
 def _money(value: Decimal) -> str:
@@ -90,8 +90,8 @@ def test_refresh_action_reports_a_failure_with_its_error_code(admin_client, sand
 
 def test_refresh_action_reports_stale_when_only_the_cached_copy_is_left(admin_client, sandbox):
     aapl = TickerFactory.create(symbol="AAPL")
-    services.get_stock_data("AAPL")
-    services.get_options_chain("AAPL")
+    services.stock_data_get("AAPL")
+    services.options_chain_get("AAPL")
     sandbox.control.down()
 
     page = _act(admin_client, "refresh_market_data", aapl)
@@ -102,7 +102,7 @@ def test_refresh_action_reports_stale_when_only_the_cached_copy_is_left(admin_cl
 def test_invalidate_action_deletes_the_selected_symbols_keys_and_reports_how_many(admin_client, sandbox):
     aapl, msft = TickerFactory.create(symbol="AAPL"), TickerFactory.create(symbol="MSFT")
     _warm("AAPL", "MSFT")
-    services.get_options_chain("MSFT")
+    services.options_chain_get("MSFT")
     stored = {s: len(cache.keys_matching(f"{cache.KEY_PREFIX}*:{s}")) for s in ("AAPL", "MSFT")}
 
     page = _act(admin_client, "invalidate_cache", aapl, msft)
@@ -116,8 +116,8 @@ def test_invalidate_action_deletes_the_selected_symbols_keys_and_reports_how_man
 def test_ticker_changelist_shows_cached_price_indicators_and_earnings(admin_client, sandbox):
     TickerFactory.create(symbol="AAPL")
     _warm("AAPL")
-    stock = services.get_stock_data("AAPL").value
-    earnings = services.get_earnings("AAPL")
+    stock = services.stock_data_get("AAPL").value
+    earnings = services.earnings_get("AAPL")
 
     page = admin_client.get(TICKERS).content.decode()
 
@@ -131,7 +131,7 @@ def test_ticker_changelist_shows_cached_price_indicators_and_earnings(admin_clie
 def test_ticker_changelist_colours_the_days_change_by_sign(admin_client, sandbox):
     TickerFactory.create(symbol="AAPL")
     _warm("AAPL")
-    change = services.get_stock_data("AAPL").value["change_percent"]
+    change = services.stock_data_get("AAPL").value["change_percent"]
 
     page = admin_client.get(TICKERS).content.decode()
 
@@ -176,7 +176,7 @@ def test_ticker_changelist_reads_the_cache_in_one_round_trip_per_page(admin_clie
 def test_ticker_change_page_shows_cached_figures_and_when_they_were_fetched(admin_client, sandbox):
     aapl = TickerFactory.create(symbol="AAPL")
     _warm("AAPL")
-    stock = services.get_stock_data("AAPL")
+    stock = services.stock_data_get("AAPL")
     sandbox.control.reset()
 
     page = admin_client.get(f"{TICKERS}{aapl.pk}/change/").content.decode()
@@ -214,7 +214,7 @@ def test_adding_a_symbol_while_the_provider_is_down_saves_nothing(admin_client, 
 
 # --- Position list: cached valuation ----------------------------------------------------------------------
 def _stock_pnl(entry: Decimal, quantity: int) -> Decimal:
-    price = Decimal(str(services.get_stock_data("AAPL").value["price"]))
+    price = Decimal(str(services.stock_data_get("AAPL").value["price"]))
     return to_cents((price - entry) * quantity)
 
 
@@ -255,7 +255,7 @@ def test_position_list_shows_an_options_cached_price_and_its_source(admin_client
         if r["details"]["contract_type"] == "put" and r["details"]["expiration_date"] == "2026-12-18"
     )
     PositionFactory.create(option=True, ticker__symbol="AAPL", option_ticker=put)
-    quote = services.get_option_price("AAPL", put).value
+    quote = services.option_price_get("AAPL", put).value
     sandbox.control.reset()
 
     page = admin_client.get(POSITIONS).content.decode()

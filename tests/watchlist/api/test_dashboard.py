@@ -28,7 +28,7 @@ def api(user) -> APIClient:
 
 
 def _contract(symbol: str, *, contract_type: str, with_quote: bool = True):
-    chain = services.get_options_chain(symbol).value
+    chain = services.options_chain_get(symbol).value
     return next(
         c
         for c in services.chain_contracts(chain)
@@ -51,7 +51,7 @@ def test_stock_position_pnl_is_exact_to_the_cent(api, user) -> None:
         strategy="stock",
         option_ticker=None,
     )
-    price = Decimal(str(services.get_stock_data("AAPL").value["price"]))
+    price = Decimal(str(services.stock_data_get("AAPL").value["price"]))
     body = api.get(f"/api/v1/positions/{position.pk}/").json()
     assert body["price_source"] == "close"
     assert Decimal(str(body["unrealised_pnl"])) == ((price - Decimal("200.00")) * 10).quantize(
@@ -99,7 +99,7 @@ def test_option_without_any_price_is_valued_at_entry(api, user, sandbox) -> None
 
 def test_expired_option_is_valued_at_intrinsic_from_the_expiration_close(api, user) -> None:
     ticker = TickerFactory.create(symbol="MSFT")
-    stock = services.get_stock_bars("MSFT").value
+    stock = services.stock_bars_get("MSFT").value
     expiration = date(2026, 11, 20)
     close = services.close_on_or_before(stock, expiration)
     strike = round(close) + 10.0  # an in-the-money put
@@ -143,7 +143,7 @@ def test_closed_position_shows_realised_pnl(api, user) -> None:
 def test_dashboard_rows_and_positions_summary(api, user, sandbox) -> None:
     for symbol in ("AAPL", "MSFT"):
         WatchlistItemFactory.create(owner=user, ticker=TickerFactory.create(symbol=symbol))
-    services.get_options_chain("AAPL")  # cron keeps chains warm; the dashboard never fetches them
+    services.options_chain_get("AAPL")  # cron keeps chains warm; the dashboard never fetches them
     PositionFactory.create(
         owner=user,
         ticker=Position._meta.get_field("ticker").related_model.objects.get(symbol="AAPL"),
@@ -157,7 +157,7 @@ def test_dashboard_rows_and_positions_summary(api, user, sandbox) -> None:
     body = api.get("/api/v1/dashboard/").json()
     rows = {row["symbol"]: row for row in body["watchlist"]}
     assert set(rows) == {"AAPL", "MSFT"}
-    assert rows["AAPL"]["price"] == services.get_stock_data("AAPL").value["price"]
+    assert rows["AAPL"]["price"] == services.stock_data_get("AAPL").value["price"]
     assert rows["AAPL"]["signal_counts"] is not None
     assert rows["MSFT"]["signal_counts"] is None  # no chain cached: not fetched on request
     total = body["positions"]["total"]

@@ -54,10 +54,10 @@ def test_known_symbol_needs_no_upstream_call(sandbox) -> None:
 
 
 def _warm(symbol: str) -> str:
-    services.get_stock_data(symbol)
-    chain = services.get_options_chain(symbol).value
+    services.stock_data_get(symbol)
+    chain = services.options_chain_get(symbol).value
     contract = services.chain_contracts(chain)[0]
-    services.get_option_price(symbol, contract.option_ticker)
+    services.option_price_get(symbol, contract.option_ticker)
     return contract.option_ticker
 
 
