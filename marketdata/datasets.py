@@ -24,11 +24,12 @@ from marketdata.cache import Cached
 from marketdata.clients import get_fmp_client, get_massive_client
 from marketdata.domain import DailyBar, bars_to_columns
 from marketdata.exceptions import TickerNotFound
+from marketdata.symbols import Symbol
 
 # ≥ 400 sessions, so SMA200 and 52-week figures exist for any listed stock.
 BARS_CALENDAR_DAYS = 730
 
-S = TypeVar("S")  # what an entry is about: a symbol, or (underlying, option ticker)
+S = TypeVar("S")  # what an entry is about: a Symbol, or (underlying Symbol, option ticker)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -78,7 +79,7 @@ class DataSet(Generic[S]):
 
 
 # --- Fetches ---------------------------------------------------------------------------------
-def _daily_bars(symbol: str, deadline: Deadline | None) -> list[DailyBar]:
+def _daily_bars(symbol: Symbol, deadline: Deadline | None) -> list[DailyBar]:
     today = clock.market_today()
     bars = get_massive_client().get_daily_bars(
         symbol, today - timedelta(days=BARS_CALENDAR_DAYS), today, deadline=deadline
@@ -88,19 +89,19 @@ def _daily_bars(symbol: str, deadline: Deadline | None) -> list[DailyBar]:
     return bars
 
 
-def _fetch_stock(symbol: str, deadline: Deadline | None) -> dict[str, Any]:
+def _fetch_stock(symbol: Symbol, deadline: Deadline | None) -> dict[str, Any]:
     bars = _daily_bars(symbol, deadline)
     BARS.store(symbol, bars_to_columns(bars))
     return payloads.stock_payload(symbol, bars)
 
 
-def _fetch_bars(symbol: str, deadline: Deadline | None) -> dict[str, list[Any]]:
+def _fetch_bars(symbol: Symbol, deadline: Deadline | None) -> dict[str, list[Any]]:
     bars = _daily_bars(symbol, deadline)
     STOCK.store(symbol, payloads.stock_payload(symbol, bars))
     return bars_to_columns(bars)
 
 
-def _fetch_chain(symbol: str, deadline: Deadline | None) -> dict[str, Any]:
+def _fetch_chain(symbol: Symbol, deadline: Deadline | None) -> dict[str, Any]:
     """The spec's two filtered chain calls; a failure of either raises before anything is stored."""
     client = get_massive_client()
     today = clock.market_today()
@@ -132,23 +133,23 @@ def _fetch_chain(symbol: str, deadline: Deadline | None) -> dict[str, Any]:
     return payload
 
 
-def _fetch_option_price(contract: tuple[str, str], deadline: Deadline | None) -> dict[str, Any]:
+def _fetch_option_price(contract: tuple[Symbol, str], deadline: Deadline | None) -> dict[str, Any]:
     underlying, option_ticker = contract
     client = get_massive_client()
     return client.get_option_contract_snapshot(underlying, option_ticker, deadline=deadline).to_payload()
 
 
-def _fetch_earnings(symbol: str, deadline: Deadline | None) -> list[str]:
+def _fetch_earnings(symbol: Symbol, deadline: Deadline | None) -> list[str]:
     today = clock.market_today()
     return [d.isoformat() for d in get_fmp_client().upcoming_earnings(symbol, today, deadline=deadline)]
 
 
-def _option_price_key(contract: tuple[str, str]) -> str:
+def _option_price_key(contract: tuple[Symbol, str]) -> str:
     return cache.option_price_cache_key(contract[1])
 
 
 # --- The table -------------------------------------------------------------------------------
-STOCK: DataSet[str] = DataSet(
+STOCK: DataSet[Symbol] = DataSet(
     cache.STOCK,
     cache.stock_cache_key,
     market_hours.quote_ttl,
@@ -157,7 +158,7 @@ STOCK: DataSet[str] = DataSet(
     remember_unknown=True,
     refreshed=True,
 )
-BARS: DataSet[str] = DataSet(
+BARS: DataSet[Symbol] = DataSet(
     cache.BARS,
     cache.bars_cache_key,
     market_hours.quote_ttl,
@@ -165,7 +166,7 @@ BARS: DataSet[str] = DataSet(
     companions=(cache.STOCK,),
     remember_unknown=True,
 )
-OPTIONS: DataSet[str] = DataSet(
+OPTIONS: DataSet[Symbol] = DataSet(
     cache.OPTIONS,
     cache.options_cache_key,
     market_hours.long_ttl,
@@ -173,14 +174,14 @@ OPTIONS: DataSet[str] = DataSet(
     companions=(cache.OPTIONS_SUMMARY,),
     refreshed=True,
 )
-OPTIONS_SUMMARY: DataSet[str] = DataSet(
+OPTIONS_SUMMARY: DataSet[Symbol] = DataSet(
     cache.OPTIONS_SUMMARY,
     cache.options_summary_cache_key,
     market_hours.long_ttl,
     None,
     companions=(cache.OPTIONS,),
 )
-EARNINGS: DataSet[str] = DataSet(
+EARNINGS: DataSet[Symbol] = DataSet(
     cache.EARNINGS,
     cache.earnings_cache_key,
     market_hours.long_ttl,
@@ -188,7 +189,7 @@ EARNINGS: DataSet[str] = DataSet(
     refreshed=True,
     optional=True,
 )
-OPTION_PRICE: DataSet[tuple[str, str]] = DataSet(
+OPTION_PRICE: DataSet[tuple[Symbol, str]] = DataSet(
     cache.OPTION_PRICE,
     _option_price_key,
     market_hours.quote_ttl,

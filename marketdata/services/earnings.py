@@ -15,7 +15,7 @@ from core.errors import MojoError
 from marketdata import cache, clock, datasets
 from marketdata.cache import Cached
 from marketdata.exceptions import EarningsUnavailable, ProviderError
-from marketdata.symbols import normalize_symbol
+from marketdata.symbols import Symbol, normalize_symbol
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,17 @@ def earnings_get(
     entry: cache.Entry | None = cache.UNREAD,
 ) -> EarningsInfo:
     """Upcoming earnings dates (cached as a list; the next one is chosen at read time)."""
-    symbol = normalize_symbol(ticker)
+    return earnings_of(normalize_symbol(ticker), force_refresh=force_refresh, deadline=deadline, entry=entry)
+
+
+def earnings_of(
+    symbol: Symbol,
+    *,
+    force_refresh: bool = False,
+    deadline: Deadline | None = None,
+    entry: cache.Entry | None = cache.UNREAD,
+) -> EarningsInfo:
+    """`earnings_get` for a symbol already normalised (the other services' path)."""
     try:
         cached = datasets.EARNINGS.get(symbol, force=force_refresh, deadline=deadline, entry=entry)
     except (EarningsUnavailable, ProviderError) as error:

@@ -13,7 +13,7 @@ from marketdata.cache import Cached
 from marketdata.domain import OptionSnapshot
 from marketdata.exceptions import InvalidOptionTicker
 from marketdata.services.meta import meta_of
-from marketdata.symbols import normalize_symbol
+from marketdata.symbols import Symbol, normalize_symbol
 
 
 def option_price_get(
@@ -30,7 +30,7 @@ def option_price_get(
     return with_price(cached)
 
 
-def option_contract(underlying: str, option_ticker: str) -> tuple[str, str]:
+def option_contract(underlying: str, option_ticker: str) -> tuple[Symbol, str]:
     """(symbol, canonical option ticker) of a contract on `underlying`; raises when it is not one."""
     symbol = normalize_symbol(underlying)
     parsed = occ.parse(option_ticker)

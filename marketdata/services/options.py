@@ -16,10 +16,10 @@ from marketdata import clock, datasets, option_analytics, strategies
 from marketdata.cache import Cached
 from marketdata.domain import OptionSnapshot
 from marketdata.option_analytics import AnalysedContract
-from marketdata.services.earnings import earnings_fields, earnings_get
+from marketdata.services.earnings import earnings_fields, earnings_of
 from marketdata.services.iv_history import iv_snapshot_record, iv_stats_get
 from marketdata.services.meta import meta_of
-from marketdata.symbols import normalize_symbol
+from marketdata.symbols import Symbol, normalize_symbol
 
 
 def options_chain_get(
@@ -178,7 +178,7 @@ def signals_overview(
     """Ranked CSP / covered call / LEAPS / PMCC candidates that respect earnings."""
     chain, today = _chain_today(ticker, force_refresh=force_refresh, deadline=deadline)
     payload = chain.value
-    earnings = earnings_get(payload["symbol"], deadline=deadline)
+    earnings = earnings_of(Symbol(payload["symbol"]), deadline=deadline)
     stats = iv_stats_get(payload["symbol"], current=payload["atm_iv"])
     analysed = chain_analyse(payload, today=today)
     signals = (

@@ -20,7 +20,7 @@ from marketdata.cache import Cached
 from marketdata.clients import get_massive_client
 from marketdata.domain import DailyBar, bars_from_columns
 from marketdata.services.bulk import cached_many
-from marketdata.services.earnings import earnings_fields, earnings_get
+from marketdata.services.earnings import earnings_fields, earnings_of
 from marketdata.services.meta import meta_of
 from marketdata.symbols import normalize_symbol
 
@@ -112,10 +112,8 @@ def stock_overview(
     symbol = normalize_symbol(ticker)
     stock_key, earnings_key = cache.stock_cache_key(symbol), cache.earnings_cache_key(symbol)
     entries = cache.read_many([stock_key, earnings_key])
-    stock = stock_data_get(
-        symbol, force_refresh=force_refresh, deadline=deadline, entry=entries.get(stock_key)
-    )
-    earnings = earnings_get(
+    stock = datasets.STOCK.get(symbol, force=force_refresh, deadline=deadline, entry=entries.get(stock_key))
+    earnings = earnings_of(
         symbol, force_refresh=force_refresh, deadline=deadline, entry=entries.get(earnings_key)
     )
     payload = stock.value
