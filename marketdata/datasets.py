@@ -19,15 +19,20 @@ from typing import Any, Generic, TypeVar
 from django.conf import settings
 
 from core.deadline import Deadline
+from core.errors import MojoError
 from marketdata import cache, clock, market_hours, payloads, strategies
 from marketdata.cache import Cached
 from marketdata.clients import get_fmp_client, get_massive_client
 from marketdata.domain import DailyBar, bars_to_columns
-from marketdata.exceptions import TickerNotFound
+from marketdata.exceptions import EarningsUnavailable, ProviderError, TickerNotFound
 from marketdata.symbols import Symbol
 
 # ≥ 400 sessions, so SMA200 and 52-week figures exist for any listed stock.
 BARS_CALENDAR_DAYS = 730
+
+# The failures an `optional` data set turns into "unknown" rather than an error: not
+# configured (no key), or its provider failing.
+UNAVAILABLE: tuple[type[MojoError], ...] = (EarningsUnavailable, ProviderError)
 
 S = TypeVar("S")  # what an entry is about: a Symbol, or (underlying Symbol, option ticker)
 

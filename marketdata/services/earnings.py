@@ -14,7 +14,6 @@ from core.deadline import Deadline
 from core.errors import MojoError
 from marketdata import cache, clock, datasets
 from marketdata.cache import Cached
-from marketdata.exceptions import EarningsUnavailable, ProviderError
 from marketdata.symbols import Symbol, normalize_symbol
 
 logger = logging.getLogger(__name__)
@@ -55,7 +54,7 @@ def earnings_of(
     """`earnings_get` for a symbol already normalised (the other services' path)."""
     try:
         cached = datasets.EARNINGS.get(symbol, force=force_refresh, deadline=deadline, entry=entry)
-    except (EarningsUnavailable, ProviderError) as error:
+    except datasets.UNAVAILABLE as error:
         return unknown_earnings(symbol, error)
     return earnings_info(symbol, cached, today=clock.market_today())
 

@@ -18,7 +18,7 @@ from core.errors import MojoError
 from marketdata import cache, clock, datasets
 from marketdata.cache import Cached
 from marketdata.datasets import DataSet
-from marketdata.exceptions import EarningsUnavailable, ProviderError
+from marketdata.exceptions import EarningsUnavailable
 from marketdata.services.iv_history import iv_snapshot_record
 from marketdata.services.option_prices import option_price_get
 from marketdata.services.pool import pooled
@@ -102,7 +102,7 @@ def _refresh(
     """One data set of a symbol's refresh: its outcome, and what it read (None when unknown)."""
     try:
         cached = dataset.get(symbol, force=force, deadline=deadline)
-    except (EarningsUnavailable, ProviderError) as error:
+    except datasets.UNAVAILABLE as error:
         if not dataset.optional:
             raise
         logger.info("%s unknown for %s: %s", dataset.name, symbol, error.code)

@@ -14,7 +14,6 @@ from core.deadline import Deadline
 from core.errors import MojoError
 from marketdata import clock, datasets
 from marketdata.cache import Cached
-from marketdata.exceptions import EarningsUnavailable, ProviderError
 from marketdata.services.bulk import cached_many
 from marketdata.services.earnings import EarningsInfo, earnings_info, unknown_earnings
 from marketdata.services.meta import meta_of
@@ -88,7 +87,7 @@ def market_snapshot_get(
         else:
             snapshot.option_prices[asked[subject]] = with_price(cached)
     for (dataset, subject), error in read.errors.items():
-        if dataset is datasets.EARNINGS and isinstance(error, EarningsUnavailable | ProviderError):
+        if dataset.optional and isinstance(error, datasets.UNAVAILABLE):
             snapshot.earnings[subject] = unknown_earnings(subject, error)
         else:
             snapshot.errors[asked[subject] if dataset is datasets.OPTION_PRICE else subject] = error
