@@ -29,11 +29,13 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any
+from typing import Annotated, TypedDict
 
 import numpy as np
 import talib
+from typing_extensions import Doc
 
+from core.shapes import IsoDate
 from marketdata.domain import DailyBar
 
 TRADING_DAYS_PER_YEAR = 252
@@ -126,7 +128,7 @@ def swing_points(highs: np.ndarray, lows: np.ndarray, window: int = 5) -> tuple[
 
 
 @dataclass(frozen=True, slots=True)
-class Level:
+class PriceLevel:
     """A support or resistance level: mean pivot price, touch count, last touching bar index."""
 
     price: float
@@ -134,7 +136,7 @@ class Level:
     last_touch: int
 
 
-def cluster_levels(prices: np.ndarray, indices: np.ndarray, tolerance: float) -> list[Level]:
+def cluster_levels(prices: np.ndarray, indices: np.ndarray, tolerance: float) -> list[PriceLevel]:
     """Group pivot prices so each group spans at most `tolerance`; return groups of >= 2.
 
     Groups are built greedily from the lowest price: a pivot joins the current group while it
@@ -143,7 +145,7 @@ def cluster_levels(prices: np.ndarray, indices: np.ndarray, tolerance: float) ->
     order = np.argsort(prices, kind="stable")
     sorted_prices: list[float] = np.asarray(prices, dtype=np.float64)[order].tolist()
     sorted_indices: list[int] = np.asarray(indices, dtype=np.intp)[order].tolist()
-    levels: list[Level] = []
+    levels: list[PriceLevel] = []
     start = 0
     # Loops over groups of pivots (a few dozen pivots a year), never over bars.
     while start < len(sorted_prices):
@@ -151,7 +153,7 @@ def cluster_levels(prices: np.ndarray, indices: np.ndarray, tolerance: float) ->
         if stop - start >= MIN_LEVEL_STRENGTH:
             members = sorted_prices[start:stop]
             levels.append(
-                Level(
+                PriceLevel(
                     price=math.fsum(members) / len(members),
                     strength=len(members),
                     last_touch=max(sorted_indices[start:stop]),
@@ -179,7 +181,7 @@ def support_resistance(
     atr_14: float | None,
     lookback: int = LEVEL_LOOKBACK,
     max_levels: int = MAX_LEVELS,
-) -> tuple[list[Level], list[Level]]:
+) -> tuple[list[PriceLevel], list[PriceLevel]]:
     """Return (support, resistance) levels from the pivots of the last `lookback` bars.
 
     `swing_highs` / `swing_lows` are pivot indices from `swing_points`. Each list holds at
@@ -207,7 +209,58 @@ def _extreme_52w(values: np.ndarray, *, highest: bool) -> int | None:
     return values.shape[0] - 1 - offset
 
 
-def compute_indicators(bars: Sequence[DailyBar], *, swing_window: int = 5) -> dict[str, Any]:
+class PricePoint(TypedDict):
+    """A swing high or low."""
+
+    date: IsoDate
+    price: float
+
+
+class Level(TypedDict):
+    """A support or resistance level, as the API shows it."""
+
+    price: float
+    strength: Annotated[int, Doc("Touches of the level (pivots in the cluster).")]
+    last_touch: IsoDate
+
+
+class Indicators(TypedDict):
+    """Every indicator of a symbol's bars (what a stock data entry stores and the API shows)."""
+
+    as_of: Annotated[IsoDate | None, Doc("Session of the latest bar.")]
+    last_close: float | None
+    sma_20: float | None
+    sma_50: float | None
+    sma_200: float | None
+    high_52w: float | None
+    high_52w_date: IsoDate | None
+    low_52w: float | None
+    low_52w_date: IsoDate | None
+    rsi_14: float | None
+    atr_14: float | None
+    hv_20: Annotated[float | None, Doc("Annualised fraction (0.35 = 35 %).")]
+    hv_30: Annotated[float | None, Doc("Annualised fraction.")]
+    avg_volume_20: float | None
+    swing_highs: list[PricePoint]
+    swing_lows: list[PricePoint]
+    support_levels: list[Level]
+    resistance_levels: list[Level]
+
+
+def _pivots(bars: Sequence[DailyBar], indices: np.ndarray, prices: np.ndarray) -> list[PricePoint]:
+    """The latest MAX_SWINGS pivots, newest first."""
+    latest = indices[::-1][:MAX_SWINGS].tolist()
+    return [{"date": bars[i].session.isoformat(), "price": float(prices[i])} for i in latest]
+
+
+def _levels(bars: Sequence[DailyBar], found: list[PriceLevel]) -> list[Level]:
+    return [
+        {"price": lv.price, "strength": lv.strength, "last_touch": bars[lv.last_touch].session.isoformat()}
+        for lv in found
+    ]
+
+
+def compute_indicators(bars: Sequence[DailyBar], *, swing_window: int = 5) -> Indicators:
     """Return every indicator for `bars` (ascending sessions) as a JSON-able dict.
 
     Values are floats or None (too few bars); dates are ISO strings; `swing_highs` /
@@ -230,21 +283,12 @@ def compute_indicators(bars: Sequence[DailyBar], *, swing_window: int = 5) -> di
         avg_volume_20 = math.fsum(map(_VOLUME, bars[-20:])) / 20
 
     swing_high_idx, swing_low_idx = swing_points(highs, lows, swing_window)
-    support: list[Level] = []
-    resistance: list[Level] = []
+    support: list[PriceLevel] = []
+    resistance: list[PriceLevel] = []
     if size:
         support, resistance = support_resistance(
             highs, lows, swing_high_idx, swing_low_idx, last_close=float(closes[-1]), atr_14=atr_14
         )
-
-    def pivots(indices: np.ndarray, prices: np.ndarray) -> list[dict[str, Any]]:
-        latest = indices[::-1][:MAX_SWINGS].tolist()
-        return [{"date": bars[i].session.isoformat(), "price": float(prices[i])} for i in latest]
-
-    def levels(found: list[Level]) -> list[dict[str, Any]]:
-        return [
-            {"price": lv.price, "strength": lv.strength, "last_touch": iso(lv.last_touch)} for lv in found
-        ]
 
     return {
         "as_of": iso(size - 1) if size else None,
@@ -261,8 +305,8 @@ def compute_indicators(bars: Sequence[DailyBar], *, swing_window: int = 5) -> di
         "hv_20": historical_volatility(closes, 20),
         "hv_30": historical_volatility(closes, 30),
         "avg_volume_20": avg_volume_20,
-        "swing_highs": pivots(swing_high_idx, highs),
-        "swing_lows": pivots(swing_low_idx, lows),
-        "support_levels": levels(support),
-        "resistance_levels": levels(resistance),
+        "swing_highs": _pivots(bars, swing_high_idx, highs),
+        "swing_lows": _pivots(bars, swing_low_idx, lows),
+        "support_levels": _levels(bars, support),
+        "resistance_levels": _levels(bars, resistance),
     }

@@ -14,14 +14,18 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol, TypedDict, cast
 
-from marketdata.domain import OptionSnapshot
+from typing_extensions import Doc
+
+from core.shapes import IsoDate
+from marketdata.domain import ContractType, OptionSnapshot
 from marketdata.pricing import black_scholes, implied_volatility
 
 # --- Prices -----------------------------------------------------------------------------------
 
 PriceSource = Literal["mid", "bid", "ask", "close", "none"]
+GreeksSource = Literal["provider", "computed"]
 
 
 def _positive(value: float | None) -> bool:
@@ -59,7 +63,7 @@ class AnalysedContract:
     """One contract's analytics, prices per share; `to_payload()` is its JSON form."""
 
     option_ticker: str
-    contract_type: str
+    contract_type: ContractType
     strike: float
     expiration: date
     dte: int
@@ -67,13 +71,13 @@ class AnalysedContract:
     ask: float | None
     mid: float | None
     price: float | None
-    price_source: str
+    price_source: PriceSource
     spread_pct: float | None
     delta: float | None
     gamma: float | None
     theta: float | None
     vega: float | None
-    greeks_source: str | None  # "provider", "computed" or None
+    greeks_source: GreeksSource | None
     iv: float | None
     iv_source: str | None  # "provider", "computed" or None
     open_interest: int | None
@@ -90,6 +94,45 @@ class AnalysedContract:
         if "expiration" in payload:
             payload["expiration"] = self.expiration.isoformat()
         return payload
+
+    def result(self) -> OptionResult:
+        """The contract as the options endpoint lists it."""
+        return cast(OptionResult, self.to_payload(RESULT_FIELDS))
+
+
+class ContractGreeks(TypedDict):
+    """A contract's greeks and IV: the provider's, or computed by Black-Scholes."""
+
+    delta: float | None
+    gamma: float | None
+    theta: Annotated[float | None, Doc("Per calendar day.")]
+    vega: Annotated[float | None, Doc("Per vol point.")]
+    greeks_source: GreeksSource | None
+    iv: Annotated[float | None, Doc("Annualised fraction.")]
+
+
+class _QuotedContract(TypedDict):
+    option_ticker: str
+    contract_type: ContractType
+    strike: float
+    expiration: IsoDate
+    dte: int
+    bid: float | None
+    ask: float | None
+    mid: float | None
+    price: Annotated[float | None, Doc("Per share, by mid > bid > ask > close.")]
+    price_source: PriceSource
+    spread_pct: Annotated[float | None, Doc("Bid-ask spread, percent of mid.")]
+
+
+class OptionResult(_QuotedContract, ContractGreeks):
+    """One contract of the options endpoint."""
+
+    open_interest: int | None
+    volume: float | None
+
+
+RESULT_FIELDS = tuple(OptionResult.__annotations__)
 
 
 def _finite(value: float | None) -> float | None:
@@ -193,7 +236,7 @@ Greeks = tuple[float | None, float | None, float | None, float | None]  # delta,
 
 def _contract_greeks(
     contract: OptionSnapshot, *, iv: float | None, spot: float | None, years: float, rate: float
-) -> tuple[Greeks, str | None]:
+) -> tuple[Greeks, GreeksSource | None]:
     """The provider's greeks when it sent a delta, else Black-Scholes from the IV, else none."""
     if _finite(contract.delta) is not None:
         provider = (contract.delta, _finite(contract.gamma), _finite(contract.theta), _finite(contract.vega))
@@ -306,13 +349,24 @@ class Dated(Protocol):
     def expiration(self) -> date: ...
 
 
-def dte_buckets(contracts: Sequence[Dated]) -> list[dict[str, Any]]:
+class Bucket(TypedDict):
+    """A DTE bucket of the chain: its expirations and contract count."""
+
+    label: Annotated[str, Doc("DTE range, e.g. 0-7.")]
+    min_dte: int
+    max_dte: int
+    expirations: list[IsoDate]
+    expiration_count: int
+    contract_count: int
+
+
+def dte_buckets(contracts: Sequence[Dated]) -> list[Bucket]:
     """Group the chain's expirations into DTE buckets with expiration and contract counts.
 
     Every bucket is listed (counts 0 when empty); contracts whose DTE falls outside all
     buckets (61-364, beyond 900, expired) are not counted.
     """
-    result = []
+    result: list[Bucket] = []
     for low, high in DTE_BUCKETS:
         inside = [c for c in contracts if low <= c.dte <= high]
         expirations = sorted({c.expiration.isoformat() for c in inside})

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
+from core.shapes import IsoDate
 from marketdata import indicators, option_analytics, strategies
-from marketdata.domain import DailyBar, OptionSnapshot
+from marketdata.domain import ContractType, DailyBar, OptionSnapshot
 
 # The chain summary's fields, written to their own key for dashboards.
 SUMMARY_KEYS = ("spot", "atm_iv", "signal_counts", "as_of_date")
@@ -40,7 +41,14 @@ SHORT_WINDOW_DAYS = (0, 60)  # calls and puts: CSP, covered calls, PMCC short le
 LONG_WINDOW_DAYS = (365, 900)  # calls only: LEAPS and PMCC long legs
 
 
-def chain_windows(today: date) -> list[dict[str, Any]]:
+# "from" is a Python keyword, hence the functional form.
+Window = TypedDict(
+    "Window",
+    {"from": IsoDate, "to": IsoDate, "min_dte": int, "max_dte": int, "contract_type": ContractType | None},
+)
+
+
+def chain_windows(today: date) -> list[Window]:
     """The two windows of the spec's filtered chain calls, as the options payload shows them."""
     return [
         {

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django import forms
 from django.contrib import admin, messages
@@ -31,6 +31,7 @@ from core.deadline import Deadline
 from core.errors import MojoError
 from marketdata import services as marketdata_services
 from marketdata.exceptions import InvalidSymbol, ProviderError, UnknownSymbol
+from marketdata.responses import StockSummary
 from watchlist import portfolio, services
 from watchlist.models import IMMUTABLE_FIELDS, Position, PositionStatus, Ticker, WatchlistItem
 from watchlist.valuation import Valuation
@@ -70,11 +71,13 @@ def _price(value: Decimal) -> str:
 class TickerMarket:
     """What the cache holds for one ticker: headline figures and earnings (None when cold)."""
 
-    summary: dict[str, Any] | None
+    summary: StockSummary | None
     earnings: marketdata_services.EarningsInfo | None
 
 
 _TICKER_MARKET = "_admin_market"
+# The cached figures the ticker list shows.
+_Figure = Literal["price", "sma_20", "sma_50", "sma_200", "rsi_14"]
 
 
 def attach_ticker_market(tickers: Iterable[Ticker]) -> None:
@@ -185,9 +188,9 @@ class TickerAdmin(admin.ModelAdmin):
         obj.save(update_fields=["name"])
 
     # --- Cached market figures ---------------------------------------------------------------------
-    def _figure(self, obj: Ticker, name: str, places: int = 2) -> str:
+    def _figure(self, obj: Ticker, name: _Figure, places: int = 2) -> str:
         summary = ticker_market(obj).summary
-        return _number(summary.get(name) if summary else None, places)
+        return _number(summary[name] if summary else None, places)
 
     @admin.display(description="last price")
     def last_price(self, obj: Ticker) -> str:
@@ -196,7 +199,7 @@ class TickerAdmin(admin.ModelAdmin):
     @admin.display(description="change %")
     def change_percent(self, obj: Ticker) -> SafeString | str:
         summary = ticker_market(obj).summary
-        value = summary.get("change_percent") if summary else None
+        value = summary["change_percent"] if summary else None
         return EMPTY if value is None else _signed(value, f"{value:+.2f} %")
 
     @admin.display(description="SMA 20")
@@ -227,9 +230,9 @@ class TickerAdmin(admin.ModelAdmin):
     @admin.display(description="stock data as of")
     def market_as_of(self, obj: Ticker) -> str:
         summary = ticker_market(obj).summary
-        if summary is None:
+        meta = summary["meta"] if summary else None
+        if meta is None:
             return EMPTY
-        meta = summary["meta"]
         return f"{meta['as_of']}{' (stale)' if meta['stale'] else ''}"
 
     # --- Actions -------------------------------------------------------------------------------------

@@ -9,18 +9,63 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, TypedDict
+
+from typing_extensions import Doc
 
 from core.deadline import Deadline
+from core.shapes import IsoDate, IsoDateTime
 from marketdata import clock
 from marketdata import services as marketdata_services
 from marketdata.domain import OptionSnapshot
+from marketdata.responses import EarningsStatus, StockSummary
 from watchlist import selectors
 from watchlist.models import Instrument, Position
 from watchlist.valuation import Valuation, to_cents, value_position
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+
+
+class DashboardSummary(TypedDict):
+    """Positions P&L: open positions' value and unrealised P&L, closed ones' realised P&L."""
+
+    positions: int
+    market_value: float
+    unrealised_pnl: float
+    realised_pnl: float
+    pnl_pct: Annotated[float | None, Doc("Unrealised P&L, percent of open cost.")]
+    net_delta: float
+
+
+class DashboardPositions(TypedDict):
+    total: DashboardSummary
+    by_strategy: dict[str, DashboardSummary]
+
+
+class DashboardRowError(TypedDict):
+    code: str
+    message: str
+
+
+class DashboardRow(StockSummary):
+    """A watched symbol with its market data and signal counts, or the error that kept them."""
+
+    symbol: str
+    iv_rank: float | None
+    earnings_date: IsoDate | None
+    days_to_earnings: int | None
+    earnings_status: EarningsStatus
+    signal_counts: dict[str, int] | None
+    error: DashboardRowError | None
+
+
+class Dashboard(TypedDict):
+    """GET /dashboard/."""
+
+    watchlist: list[DashboardRow]
+    positions: DashboardPositions
+    as_of: IsoDateTime
 
 
 def position_valuations(
@@ -100,7 +145,7 @@ def _money(value: Decimal) -> float:
     return float(to_cents(value))
 
 
-def _summarise(positions: Sequence[Position], valuations: Mapping[int, Valuation]) -> dict[str, Any]:
+def _summarise(positions: Sequence[Position], valuations: Mapping[int, Valuation]) -> DashboardSummary:
     market_value = unrealised = realised = cost = delta = Decimal(0)
     for position in positions:
         valuation = valuations[position.pk]
@@ -121,7 +166,7 @@ def _summarise(positions: Sequence[Position], valuations: Mapping[int, Valuation
     }
 
 
-def dashboard_for(user: User, *, deadline: Deadline | None = None) -> dict[str, Any]:
+def dashboard_for(user: User, *, deadline: Deadline | None = None) -> Dashboard:
     """The user's watchlist rows and positions summary; failing rows never fail the page.
 
     One cache round trip for everything cached; misses (stock data, earnings, option prices)
@@ -135,7 +180,7 @@ def dashboard_for(user: User, *, deadline: Deadline | None = None) -> dict[str, 
     iv_ranks = marketdata_services.iv_ranks_get(
         {s: snapshot.chains[s]["atm_iv"] for s in symbols if s in snapshot.chains}
     )
-    rows = []
+    rows: list[DashboardRow] = []
     for symbol in symbols:
         summary = marketdata_services.stock_summary(symbol, snapshot)
         earnings = snapshot.earnings.get(symbol)
@@ -144,7 +189,7 @@ def dashboard_for(user: User, *, deadline: Deadline | None = None) -> dict[str, 
         rows.append(
             {
                 "symbol": symbol,
-                **(summary or {"price": None, "change_percent": None, "meta": None}),
+                **(summary or marketdata_services.NO_STOCK_SUMMARY),
                 "iv_rank": iv_ranks.get(symbol),
                 "earnings_date": earnings.next_date.isoformat() if earnings and earnings.next_date else None,
                 "days_to_earnings": earnings.days_to_earnings if earnings else None,

@@ -11,10 +11,10 @@ from typing import Any
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
-from core.api_schema import ErrorSerializer
+from core.api_schema import ErrorSerializer, shape_serializer
 from marketdata.exceptions import InvalidSymbol
-from marketdata.serializers import MetaSerializer
 from marketdata.symbols import normalize_symbol
+from watchlist import portfolio
 from watchlist.models import POSITION_INPUT_FIELDS, Position, PositionStatus, Strategy, WatchlistItem
 
 
@@ -205,46 +205,4 @@ class PositionValuedSerializer(PositionSerializer):
         read_only_fields = fields  # type: ignore[assignment]
 
 
-class DashboardSummarySerializer(serializers.Serializer):
-    positions = serializers.IntegerField()
-    market_value = serializers.FloatField()
-    unrealised_pnl = serializers.FloatField()
-    realised_pnl = serializers.FloatField()
-    pnl_pct = serializers.FloatField(allow_null=True, help_text="Unrealised P&L, percent of open cost.")
-    net_delta = serializers.FloatField()
-
-
-class DashboardPositionsSerializer(serializers.Serializer):
-    total = DashboardSummarySerializer()
-    by_strategy = serializers.DictField(child=DashboardSummarySerializer())
-
-
-class DashboardRowErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
-class DashboardRowSerializer(serializers.Serializer):
-    symbol = serializers.CharField()
-    price = serializers.FloatField(allow_null=True)
-    change_percent = serializers.FloatField(allow_null=True)
-    sma_20 = serializers.FloatField(allow_null=True, required=False)
-    sma_50 = serializers.FloatField(allow_null=True, required=False)
-    sma_200 = serializers.FloatField(allow_null=True, required=False)
-    rsi_14 = serializers.FloatField(allow_null=True, required=False)
-    hv_20 = serializers.FloatField(allow_null=True, required=False)
-    high_52w = serializers.FloatField(allow_null=True, required=False)
-    low_52w = serializers.FloatField(allow_null=True, required=False)
-    iv_rank = serializers.FloatField(allow_null=True)
-    earnings_date = serializers.DateField(allow_null=True)
-    days_to_earnings = serializers.IntegerField(allow_null=True)
-    earnings_status = serializers.ChoiceField(choices=("scheduled", "none", "unknown"))
-    signal_counts = serializers.DictField(child=serializers.IntegerField(), allow_null=True)
-    meta = MetaSerializer(allow_null=True)
-    error = DashboardRowErrorSerializer(allow_null=True)
-
-
-class DashboardSerializer(serializers.Serializer):
-    watchlist = DashboardRowSerializer(many=True)
-    positions = DashboardPositionsSerializer()
-    as_of = serializers.DateTimeField()
+DashboardSerializer = shape_serializer(portfolio.Dashboard)

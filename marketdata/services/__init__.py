@@ -41,7 +41,7 @@ from marketdata.services.refresh import (
     symbol_refresh,
     symbol_refresh_lock,
 )
-from marketdata.services.snapshot import SUMMARY_FIELDS, MarketSnapshot, market_snapshot_get, stock_summary
+from marketdata.services.snapshot import NO_STOCK_SUMMARY, MarketSnapshot, market_snapshot_get, stock_summary
 from marketdata.services.stocks import (
     BatchResult,
     close_on_or_before,
@@ -55,8 +55,8 @@ from marketdata.services.stocks import (
 )
 
 __all__ = [
+    "NO_STOCK_SUMMARY",
     "REFRESH_CHOICES",
-    "SUMMARY_FIELDS",
     "BatchResult",
     "BulkRead",
     "ChainFilter",

@@ -14,6 +14,7 @@ from core.deadline import Deadline
 from core.errors import MojoError
 from marketdata import cache, clock, datasets
 from marketdata.cache import Cached
+from marketdata.responses import Earnings, EarningsFields, EarningsStatus
 from marketdata.symbols import Symbol, normalize_symbol
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ class EarningsInfo:
     next_date: date | None
     days_to_earnings: int | None
     upcoming: list[date]
-    status: str  # "scheduled" | "none" | "unknown"
+    status: EarningsStatus
     as_of: datetime | None
     cached: bool
     stale: bool
@@ -81,7 +82,7 @@ def earnings_info(symbol: str, cached: Cached[Any], *, today: date) -> EarningsI
     )
 
 
-def earnings_fields(earnings: EarningsInfo) -> dict[str, Any]:
+def earnings_fields(earnings: EarningsInfo) -> EarningsFields:
     """The earnings fields of the stock, options and signals responses."""
     return {
         "earnings_date": earnings.next_date.isoformat() if earnings.next_date else None,
@@ -92,7 +93,7 @@ def earnings_fields(earnings: EarningsInfo) -> dict[str, Any]:
 
 def earnings_overview(
     ticker: str, *, force_refresh: bool = False, deadline: Deadline | None = None
-) -> dict[str, Any]:
+) -> Earnings:
     """Next earnings date, days to it and every upcoming date known."""
     earnings = earnings_get(ticker, force_refresh=force_refresh, deadline=deadline)
     as_of = earnings.as_of or clock.now()

@@ -12,6 +12,8 @@ from marketdata import clock, datasets, occ, option_analytics
 from marketdata.cache import Cached
 from marketdata.domain import OptionSnapshot
 from marketdata.exceptions import InvalidOptionTicker
+from marketdata.option_analytics import AnalysedContract
+from marketdata.responses import OptionQuote
 from marketdata.services.meta import meta_of
 from marketdata.symbols import Symbol, normalize_symbol
 
@@ -65,7 +67,7 @@ def underlying_of(option_ticker: str) -> str:
 
 def option_quote(
     option_ticker: str, *, force_refresh: bool = False, deadline: Deadline | None = None
-) -> dict[str, Any]:
+) -> OptionQuote:
     """One contract's live price, quote and greeks (computed when the provider sent none)."""
     underlying = underlying_of(option_ticker)
     quote = option_price_get(underlying, option_ticker, force_refresh=force_refresh, deadline=deadline)
@@ -79,7 +81,7 @@ def option_quote(
         else None
     )
     # Without a spot there is no analysis: the provider's own figures, as they came.
-    source: Any = analysed if analysed is not None else contract
+    source: AnalysedContract | OptionSnapshot = analysed if analysed is not None else contract
     return {
         "option_ticker": contract.option_ticker,
         "underlying": underlying,
@@ -87,7 +89,10 @@ def option_quote(
         "price_source": quote.value["price_source"],
         "bid": contract.bid,
         "ask": contract.ask,
-        **{name: getattr(source, name) for name in ("delta", "gamma", "theta", "vega")},
+        "delta": source.delta,
+        "gamma": source.gamma,
+        "theta": source.theta,
+        "vega": source.vega,
         "greeks_source": analysed.greeks_source
         if analysed is not None
         else ("provider" if contract.delta is not None else None),

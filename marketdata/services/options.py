@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from django.conf import settings
 
@@ -16,6 +16,7 @@ from marketdata import clock, datasets, option_analytics, strategies
 from marketdata.cache import Cached
 from marketdata.domain import OptionSnapshot
 from marketdata.option_analytics import AnalysedContract
+from marketdata.responses import Options, Signals, Strategies
 from marketdata.services.earnings import earnings_fields, earnings_of
 from marketdata.services.iv_history import iv_snapshot_record, iv_stats_get
 from marketdata.services.meta import meta_of
@@ -91,29 +92,6 @@ class ChainFilter:
         return True
 
 
-_RESULT_FIELDS = (
-    "option_ticker",
-    "contract_type",
-    "strike",
-    "expiration",
-    "dte",
-    "bid",
-    "ask",
-    "mid",
-    "price",
-    "price_source",
-    "spread_pct",
-    "delta",
-    "gamma",
-    "theta",
-    "vega",
-    "greeks_source",
-    "iv",
-    "open_interest",
-    "volume",
-)
-
-
 def _chain_today(
     ticker: str, *, force_refresh: bool, deadline: Deadline | None
 ) -> tuple[Cached[dict[str, Any]], date]:
@@ -127,7 +105,7 @@ def options_overview(
     filters: ChainFilter,
     force_refresh: bool = False,
     deadline: Deadline | None = None,
-) -> dict[str, Any]:
+) -> Options:
     """The analysed chain with ATM IV, IV rank/percentile, DTE buckets and filtered contracts."""
     chain, today = _chain_today(ticker, force_refresh=force_refresh, deadline=deadline)
     payload = chain.value
@@ -158,7 +136,7 @@ def options_overview(
         "buckets": buckets,
         "windows": payload["windows"],
         "results": [
-            c.to_payload(_RESULT_FIELDS)
+            c.result()
             for c in analysed
             if filters.accepts(dte=c.dte, contract_type=c.contract_type, delta=c.delta)
         ],
@@ -174,7 +152,7 @@ def signals_overview(
     include_earnings: bool,
     force_refresh: bool = False,
     deadline: Deadline | None = None,
-) -> dict[str, Any]:
+) -> Signals:
     """Ranked CSP / covered call / LEAPS / PMCC candidates that respect earnings."""
     chain, today = _chain_today(ticker, force_refresh=force_refresh, deadline=deadline)
     payload = chain.value
@@ -203,6 +181,6 @@ def signals_overview(
         "iv_rank": stats.iv_rank,
         "atm_iv": payload["atm_iv"],
         **earnings_fields(earnings),
-        "strategies": {name: signals.get(name, []) for name in strategy_names},
+        "strategies": cast(Strategies, {name: signals.get(name, []) for name in strategy_names}),
         "meta": meta_of(chain),
     }

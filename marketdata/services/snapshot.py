@@ -14,13 +14,27 @@ from core.deadline import Deadline
 from core.errors import MojoError
 from marketdata import clock, datasets
 from marketdata.cache import Cached
+from marketdata.indicators import Indicators
+from marketdata.responses import StockSummary
 from marketdata.services.bulk import cached_many
 from marketdata.services.earnings import EarningsInfo, earnings_info, unknown_earnings
 from marketdata.services.meta import meta_of
 from marketdata.services.option_prices import option_contract, with_price
 from marketdata.symbols import normalize_symbol
 
-SUMMARY_FIELDS = ("sma_20", "sma_50", "sma_200", "rsi_14", "hv_20", "high_52w", "low_52w")
+# A symbol with no stock data cached (or fetched) yet.
+NO_STOCK_SUMMARY = StockSummary(
+    price=None,
+    change_percent=None,
+    sma_20=None,
+    sma_50=None,
+    sma_200=None,
+    rsi_14=None,
+    hv_20=None,
+    high_52w=None,
+    low_52w=None,
+    meta=None,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,15 +108,21 @@ def market_snapshot_get(
     return snapshot
 
 
-def stock_summary(symbol: str, snapshot: MarketSnapshot) -> dict[str, Any] | None:
+def stock_summary(symbol: str, snapshot: MarketSnapshot) -> StockSummary | None:
     """Price, change % and headline indicators of a symbol from a snapshot (None when absent)."""
     stock = snapshot.stocks.get(symbol)
     if stock is None:
         return None
-    indicators_ = stock.value["indicators"]
+    figures: Indicators = stock.value["indicators"]
     return {
         "price": stock.value["price"],
         "change_percent": stock.value["change_percent"],
-        **{name: indicators_.get(name) for name in SUMMARY_FIELDS},
+        "sma_20": figures["sma_20"],
+        "sma_50": figures["sma_50"],
+        "sma_200": figures["sma_200"],
+        "rsi_14": figures["rsi_14"],
+        "hv_20": figures["hv_20"],
+        "high_52w": figures["high_52w"],
+        "low_52w": figures["low_52w"],
         "meta": meta_of(stock),
     }

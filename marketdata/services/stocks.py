@@ -19,6 +19,8 @@ from marketdata import cache, clock, datasets
 from marketdata.cache import Cached
 from marketdata.clients import get_massive_client
 from marketdata.domain import DailyBar, bars_from_columns
+from marketdata.indicators import Indicators
+from marketdata.responses import Bars, Stock
 from marketdata.services.bulk import cached_many
 from marketdata.services.earnings import earnings_fields, earnings_of
 from marketdata.services.meta import meta_of
@@ -105,9 +107,7 @@ def ticker_validate(ticker: str, *, deadline: Deadline | None = None) -> bool:
     return get_massive_client().validate_ticker(symbol, today=clock.market_today(), deadline=deadline)
 
 
-def stock_overview(
-    ticker: str, *, force_refresh: bool = False, deadline: Deadline | None = None
-) -> dict[str, Any]:
+def stock_overview(ticker: str, *, force_refresh: bool = False, deadline: Deadline | None = None) -> Stock:
     """Price, change, indicators and next earnings of a symbol (one cache round trip when warm)."""
     symbol = normalize_symbol(ticker)
     stock_key, earnings_key = cache.stock_cache_key(symbol), cache.earnings_cache_key(symbol)
@@ -117,12 +117,13 @@ def stock_overview(
         symbol, force_refresh=force_refresh, deadline=deadline, entry=entries.get(earnings_key)
     )
     payload = stock.value
+    figures: Indicators = payload["indicators"]
     return {
         "symbol": symbol,
         "price": payload["price"],
         "change": payload["change"],
         "change_percent": payload["change_percent"],
-        **payload["indicators"],
+        **figures,
         **earnings_fields(earnings),
         "meta": meta_of(stock),
     }
@@ -130,7 +131,7 @@ def stock_overview(
 
 def stock_bar_history(
     ticker: str, *, days: int | None = None, force_refresh: bool = False, deadline: Deadline | None = None
-) -> dict[str, Any]:
+) -> Bars:
     """The daily bars the indicators were computed from (for charts)."""
     symbol = normalize_symbol(ticker)
     stock = stock_bars_get(symbol, force_refresh=force_refresh, deadline=deadline)

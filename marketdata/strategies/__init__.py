@@ -44,7 +44,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
-from typing import Any
 
 from marketdata.option_analytics import AnalysedContract
 from marketdata.strategies import leaps, pmcc, rulebook, short_premium
@@ -55,6 +54,9 @@ from marketdata.strategies.rulebook import (
     NO_QUOTE_SPREAD_SKIPPED,
     OPEN_INTEREST_UNKNOWN,
     STRATEGIES,
+    Candidate,
+    Leg,
+    StrategyName,
 )
 from marketdata.strategies.thresholds import THRESHOLDS, StrategyThresholds
 
@@ -66,14 +68,17 @@ __all__ = [
     "OPEN_INTEREST_UNKNOWN",
     "STRATEGIES",
     "THRESHOLDS",
+    "Candidate",
+    "Leg",
+    "StrategyName",
     "StrategyThresholds",
     "candidate_counts",
     "generate_signals",
 ]
 
 
-def _rank(candidates: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
-    def key(candidate: dict[str, Any]) -> tuple[float, float, tuple[str, ...]]:
+def _rank(candidates: list[Candidate], limit: int) -> list[Candidate]:
+    def key(candidate: Candidate) -> tuple[float, float, tuple[str, ...]]:
         annualised = candidate.get("annualised_return_pct")
         return (
             -candidate["score"],
@@ -154,7 +159,7 @@ def generate_signals(
     thresholds: StrategyThresholds = THRESHOLDS,
     strategies: Iterable[str] = rulebook.STRATEGIES,
     iv_rank: float | None = None,
-) -> dict[str, list[dict[str, Any]]]:
+) -> dict[str, list[Candidate]]:
     """Return the ranked candidates of each requested strategy (see the module docstring).
 
     `contracts` are `analyze_contract()` results (DTE is recomputed from `today`);
@@ -177,7 +182,7 @@ def generate_signals(
         iv_rank=iv_rank,
     )
     limit = thresholds.max_candidates
-    builders: dict[str, Callable[[], list[dict[str, Any]]]] = {
+    builders: dict[str, Callable[[], list[Candidate]]] = {
         "csp": lambda: short_premium.short_premium(options, ctx, thresholds.csp, strategy="csp"),
         "covered_call": lambda: short_premium.short_premium(
             options, ctx, thresholds.covered_call, strategy="covered_call"

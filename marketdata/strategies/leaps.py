@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from marketdata.strategies import rulebook
 from marketdata.strategies.thresholds import LeapsRules
@@ -11,10 +10,10 @@ from marketdata.strategies.thresholds import LeapsRules
 
 def leaps(
     options: Sequence[rulebook.Option], ctx: rulebook.Context, rules: LeapsRules
-) -> list[dict[str, Any]]:
+) -> list[rulebook.Candidate]:
     low, high, target = rules.min_abs_delta, rules.max_abs_delta, rules.target_abs_delta
     max_spread = rules.max_spread_pct
-    candidates = []
+    candidates: list[rulebook.Candidate] = []
     for option in options:
         if (
             option.contract_type != "call"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from marketdata.strategies import rulebook
 from marketdata.strategies.thresholds import PmccRules
@@ -92,11 +91,11 @@ def pmcc(
     ctx: rulebook.Context,
     rules: PmccRules,
     limit: int | None = None,
-) -> list[dict[str, Any]]:
+) -> list[rulebook.Candidate]:
     """The best `limit` PMCC pairs as candidates (texts are built only for those)."""
     short_low, short_high = rules.short_min_delta, rules.short_max_delta
     pairs = sorted(pmcc_pairs(options, ctx, rules), key=PmccPair.rank_key)
-    candidates = []
+    candidates: list[rulebook.Candidate] = []
     for pair in pairs if limit is None else pairs[:limit]:
         long, short, net_debit = pair.long, pair.short, pair.net_debit
         assert long.delta is not None and short.delta is not None

@@ -8,12 +8,56 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Annotated, Literal, NotRequired, TypedDict
 
-from marketdata.option_analytics import AnalysedContract
+from typing_extensions import Doc
+
+from core.shapes import IsoDate
+from marketdata.domain import ContractType
+from marketdata.option_analytics import AnalysedContract, GreeksSource, PriceSource
 from marketdata.strategies.thresholds import ShortPremiumRules
 
-STRATEGIES = ("csp", "covered_call", "leaps", "pmcc")
+StrategyName = Literal["csp", "covered_call", "leaps", "pmcc"]
+STRATEGIES: tuple[StrategyName, ...] = ("csp", "covered_call", "leaps", "pmcc")
+Side = Literal["buy", "sell"]
+
+
+class Leg(TypedDict):
+    """One contract of a candidate, bought or sold."""
+
+    option_ticker: str
+    side: Side
+    contract_type: ContractType
+    strike: float
+    expiration: IsoDate
+    dte: int
+    price: Annotated[float, Doc("Per share, by mid > bid > ask > close.")]
+    price_source: PriceSource
+    delta: float | None
+    greeks_source: GreeksSource | None
+
+
+class Candidate(TypedDict):
+    """One ranked trade of a strategy; prices per share, `capital` and `max_profit` per position."""
+
+    strategy: StrategyName
+    legs: list[Leg]
+    premium: NotRequired[Annotated[float, Doc("The short leg's price (CSP, covered call, PMCC).")]]
+    net_debit: NotRequired[Annotated[float, Doc("What the position costs net (LEAPS, PMCC).")]]
+    breakeven: float
+    max_profit: Annotated[float | None, Doc("Per position; null when unlimited (LEAPS).")]
+    shares_covered: NotRequired[Annotated[bool, Doc("Covered call: the shares held cover a contract.")]]
+    capital: Annotated[float, Doc("Per position: strike, spot or net debit x multiplier.")]
+    return_pct: float | None
+    annualised_return_pct: float | None
+    prob_otm: Annotated[float, Doc("Percent: 100 x (1 - |delta|) of the short leg (LEAPS: the leg).")]
+    extrinsic_pct: NotRequired[
+        Annotated[float | None, Doc("The long leg's extrinsic value, percent of its price (LEAPS, PMCC).")]
+    ]
+    score: Annotated[float, Doc("0-100, higher is better.")]
+    reasons: list[str]
+    warnings: list[str]
+
 
 DAYS_PER_YEAR = 365
 
@@ -45,12 +89,12 @@ class Option:
 
     contract: AnalysedContract
     ticker: str
-    contract_type: str
+    contract_type: ContractType
     strike: float
     expiration: date
     dte: int
     price: float
-    price_source: str
+    price_source: PriceSource
     delta: float | None
     spread_pct: float | None
     quote_missing: bool
@@ -139,7 +183,7 @@ def annualised(return_pct: float, dte: int) -> float | None:
     return return_pct * DAYS_PER_YEAR / dte if dte > 0 else None
 
 
-def leg(option: Option, side: str) -> dict[str, Any]:
+def leg(option: Option, side: Side) -> Leg:
     return {
         "option_ticker": option.ticker,
         "side": side,

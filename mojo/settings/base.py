@@ -148,6 +148,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "QuotePriceSourceEnum": ["mid", "bid", "ask", "close", "none"],
         "PositionPriceSourceEnum": ["mid", "bid", "ask", "close", "entry", "expired"],
+        "StrategyEnum": "watchlist.models.Strategy",
+        "CandidateStrategyEnum": "marketdata.strategies.STRATEGIES",
     },
 }
 

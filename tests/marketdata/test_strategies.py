@@ -69,7 +69,7 @@ def signals(chain: list[AnalysedContract], **overrides: Any) -> dict[str, list[d
         "thresholds": THRESHOLDS,
     }
     arguments.update(overrides)
-    return generate_signals(chain, **arguments)
+    return generate_signals(chain, **arguments)  # type: ignore[return-value]
 
 
 def counts(chain: list[AnalysedContract]) -> dict[str, int]:

@@ -10,7 +10,9 @@ from rest_framework.test import APIClient
 
 from marketdata import cache, clock, occ, services
 from tests.factories import PositionFactory, TickerFactory, UserFactory, WatchlistItemFactory
+from tests.shapes import assert_documented
 from watchlist.models import Position
+from watchlist.serializers import DashboardSerializer
 
 pytestmark = pytest.mark.django_db
 
@@ -174,6 +176,17 @@ def test_dashboard_row_error_never_fails_the_page(api, user, sandbox) -> None:
     assert response.status_code == 200
     assert rows["AAPL"]["price"] is not None
     assert rows["MSFT"]["error"]["code"] == "provider_unavailable"
+
+
+def test_dashboard_rows_hold_the_same_documented_fields_with_or_without_data(api, user, sandbox) -> None:
+    WatchlistItemFactory.create(owner=user, ticker=TickerFactory.create(symbol="AAPL"))
+    WatchlistItemFactory.create(owner=user, ticker=TickerFactory.create(symbol="MSFT"))
+    sandbox.control.fault(path="/v2/aggs/ticker/MSFT/", kind="status", status=500, count=10)
+    body = api.get("/api/v1/dashboard/").json()
+    assert_documented(body, DashboardSerializer())
+    rows = {row["symbol"]: row for row in body["watchlist"]}
+    assert set(rows["MSFT"]) == set(rows["AAPL"])
+    assert rows["MSFT"]["sma_20"] is None and rows["AAPL"]["sma_20"] is not None
 
 
 def test_cached_dashboard_reads_stock_entries_in_one_round_trip(api, user, sandbox, monkeypatch) -> None:

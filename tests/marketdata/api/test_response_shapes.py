@@ -1,0 +1,53 @@
+"""Each response holds exactly the fields its documented shape names, at every depth."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+from marketdata import serializers as s
+from tests.shapes import assert_documented
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api() -> APIClient:
+    client = APIClient()
+    client.force_authenticate(get_user_model().objects.create_user("shapes", password="pw-shapes-123"))
+    return client
+
+
+@pytest.mark.parametrize(
+    ("url", "serializer"),
+    [
+        ("/api/v1/stocks/AAPL/", s.StockSerializer),
+        ("/api/v1/stocks/AAPL/bars/?days=30", s.BarsSerializer),
+        ("/api/v1/stocks/AAPL/earnings/", s.EarningsSerializer),
+        ("/api/v1/stocks/AAPL/options/?max_dte=30", s.OptionsSerializer),
+        ("/api/v1/stocks/AAPL/signals/?include_earnings=true", s.SignalsSerializer),
+    ],
+)
+def test_market_data_responses_hold_exactly_their_documented_fields(api, url, serializer) -> None:
+    response = api.get(url)
+    assert response.status_code == 200, response.content
+    assert_documented(response.json(), serializer())
+
+
+def test_signals_candidates_of_every_strategy_are_documented(api) -> None:
+    body = api.get("/api/v1/stocks/AAPL/signals/?include_earnings=true").json()
+    assert all(body["strategies"][name] for name in ("csp", "covered_call", "leaps", "pmcc"))
+    assert_documented(body, s.SignalsSerializer())
+
+
+def test_option_quote_response_holds_exactly_its_documented_fields(api) -> None:
+    option_ticker = api.get("/api/v1/stocks/AAPL/options/?max_dte=30").json()["results"][0]["option_ticker"]
+    response = api.get(f"/api/v1/options/{option_ticker}/")
+    assert response.status_code == 200, response.content
+    assert_documented(response.json(), s.OptionQuoteSerializer())
+
+
+def test_an_undocumented_key_is_caught() -> None:
+    with pytest.raises(AssertionError, match="undocumented"):
+        assert_documented({"symbol": "AAPL", "valid": True, "extra": 1}, s.ValidateTickerResponseSerializer())
