@@ -15,7 +15,7 @@ from marketdata import indicators, option_analytics, strategies
 from marketdata.domain import ContractType, DailyBar, OptionSnapshot
 
 # The chain summary's fields, written to their own key for dashboards.
-SUMMARY_KEYS = ("spot", "atm_iv", "signal_counts", "as_of_date")
+SUMMARY_KEYS = ("spot", "atm_iv", "signal_expirations", "as_of_date")
 
 
 def stock_payload(symbol: str, bars: Sequence[DailyBar]) -> dict[str, Any]:
@@ -77,23 +77,18 @@ def chain_payload(
     rate: float,
     thresholds: strategies.StrategyThresholds,
 ) -> dict[str, Any]:
-    """A chain entry: the contracts, with ATM IV and signal counts computed once, at fetch time."""
+    """A chain entry: the contracts, with ATM IV and the candidates by expiration computed once,
+    at fetch time (`strategies.signal_counts` applies the earnings date when they are read)."""
     analysed = (
         [option_analytics.analyze_contract(c, spot=spot, today=today, rate=rate) for c in contracts]
         if spot
         else []
     )
     atm = option_analytics.atm_iv(analysed, spot=spot) if spot else None
-    counts: dict[str, int] = {}
+    expirations: strategies.CandidateExpirations = {}
     if spot and analysed:
-        # Earnings are fetched separately and may change; counts here ignore them.
-        counts = strategies.candidate_counts(
-            analysed,
-            spot=spot,
-            today=today,
-            earnings_date=None,
-            earnings_known=True,
-            thresholds=thresholds,
+        expirations = strategies.candidate_expirations(
+            analysed, spot=spot, today=today, thresholds=thresholds
         )
     return {
         "symbol": symbol,
@@ -101,6 +96,6 @@ def chain_payload(
         "as_of_date": today.isoformat(),
         "windows": chain_windows(today),
         "atm_iv": atm,
-        "signal_counts": counts,
+        "signal_expirations": expirations,
         "contracts": [c.to_payload() for c in contracts],
     }

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, TypedDict
+from typing import TYPE_CHECKING, Annotated, Any, TypedDict
 
 from typing_extensions import Doc
 
 from core.deadline import Deadline
 from core.shapes import IsoDate, IsoDateTime
-from marketdata import clock
+from marketdata import clock, strategies
 from marketdata import services as marketdata_services
 from marketdata.domain import OptionSnapshot
 from marketdata.responses import EarningsStatus, StockSummary
@@ -56,7 +56,15 @@ class DashboardRow(StockSummary):
     earnings_date: IsoDate | None
     days_to_earnings: int | None
     earnings_status: EarningsStatus
-    signal_counts: dict[str, int] | None
+    signal_counts: Annotated[
+        dict[str, int] | None,
+        Doc(
+            "Trades per strategy: every rule of the signals endpoint applied, the earnings exclusion"
+            " with the symbol's current earnings date included, not capped at its 5 per strategy;"
+            " PMCC counts each short leg with at least one valid long leg once."
+            " Null until the symbol's chain is cached (cron keeps chains warm)."
+        ),
+    ]
     error: DashboardRowError | None
 
 
@@ -166,6 +174,21 @@ def _summarise(positions: Sequence[Position], valuations: Mapping[int, Valuation
     }
 
 
+def _signal_counts(
+    chain: Mapping[str, Any] | None, earnings: marketdata_services.EarningsInfo | None, *, today: date
+) -> dict[str, int] | None:
+    """A cached chain's counts under the symbol's current earnings date (unknown without it)."""
+    expirations = chain.get("signal_expirations") if chain else None
+    if expirations is None:  # no chain, or one cached before counts were stored this way
+        return None
+    return strategies.signal_counts(
+        expirations,
+        today=today,
+        earnings_date=earnings.next_date if earnings else None,
+        earnings_known=earnings is not None and earnings.status != "unknown",
+    )
+
+
 def dashboard_for(user: User, *, deadline: Deadline | None = None) -> Dashboard:
     """The user's watchlist rows and positions summary; failing rows never fail the page.
 
@@ -194,7 +217,7 @@ def dashboard_for(user: User, *, deadline: Deadline | None = None) -> Dashboard:
                 "earnings_date": earnings.next_date.isoformat() if earnings and earnings.next_date else None,
                 "days_to_earnings": earnings.days_to_earnings if earnings else None,
                 "earnings_status": earnings.status if earnings else "unknown",
-                "signal_counts": chain["signal_counts"] if chain else None,
+                "signal_counts": _signal_counts(chain, earnings, today=today),
                 "error": {"code": error.code, "message": error.message}
                 if error and summary is None
                 else None,

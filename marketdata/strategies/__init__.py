@@ -47,6 +47,12 @@ from datetime import date
 
 from marketdata.option_analytics import AnalysedContract
 from marketdata.strategies import leaps, pmcc, rulebook, short_premium
+from marketdata.strategies.counts import (
+    CandidateExpirations,
+    candidate_counts,
+    candidate_expirations,
+    signal_counts,
+)
 from marketdata.strategies.rulebook import (
     EARNINGS_UNKNOWN,
     GREEKS_COMPUTED,
@@ -69,11 +75,14 @@ __all__ = [
     "STRATEGIES",
     "THRESHOLDS",
     "Candidate",
+    "CandidateExpirations",
     "Leg",
     "StrategyName",
     "StrategyThresholds",
     "candidate_counts",
+    "candidate_expirations",
     "generate_signals",
+    "signal_counts",
 ]
 
 
@@ -87,64 +96,6 @@ def _rank(candidates: list[Candidate], limit: int) -> list[Candidate]:
         )
 
     return sorted(candidates, key=key)[:limit]
-
-
-def _prepare(
-    contracts: Sequence[AnalysedContract],
-    *,
-    spot: float,
-    today: date,
-    earnings_date: date | None,
-    earnings_known: bool,
-    include_earnings: bool,
-    shares_held: float,
-    iv_rank: float | None,
-) -> tuple[list[rulebook.Option], rulebook.Context]:
-    next_earnings = earnings_date if earnings_known and earnings_date and earnings_date >= today else None
-    ctx = rulebook.Context(
-        spot=spot,
-        today=today,
-        earnings_date=next_earnings,
-        earnings_known=earnings_known,
-        include_earnings=include_earnings,
-        shares_held=shares_held,
-        iv_rank=iv_rank,
-    )
-    return [o for o in (rulebook.parse_option(c, today) for c in contracts) if o is not None], ctx
-
-
-def candidate_counts(
-    contracts: Sequence[AnalysedContract],
-    *,
-    spot: float,
-    today: date,
-    earnings_date: date | None,
-    earnings_known: bool,
-    thresholds: StrategyThresholds = THRESHOLDS,
-) -> dict[str, int]:
-    """How many candidates each strategy has, uncapped (what a dashboard shows).
-
-    Cheaper than `generate_signals`: PMCC pairs are counted, not rendered. Earnings exclusion
-    applies as by default; holdings do not change what qualifies.
-    """
-    options, ctx = _prepare(
-        contracts,
-        spot=spot,
-        today=today,
-        earnings_date=earnings_date,
-        earnings_known=earnings_known,
-        include_earnings=False,
-        shares_held=0,
-        iv_rank=None,
-    )
-    return {
-        "csp": len(short_premium.short_premium(options, ctx, thresholds.csp, strategy="csp")),
-        "covered_call": len(
-            short_premium.short_premium(options, ctx, thresholds.covered_call, strategy="covered_call")
-        ),
-        "leaps": len(leaps.leaps(options, ctx, thresholds.leaps)),
-        "pmcc": len(pmcc.pmcc_pairs(options, ctx, thresholds.pmcc)),
-    }
 
 
 def generate_signals(
@@ -171,7 +122,7 @@ def generate_signals(
     unknown = sorted(set(requested) - set(rulebook.STRATEGIES))
     if unknown:
         raise ValueError(f"unknown strategies: {', '.join(unknown)}")
-    options, ctx = _prepare(
+    options, ctx = rulebook.prepare(
         contracts,
         spot=spot,
         today=today,

@@ -144,6 +144,40 @@ class Context:
     iv_rank: float | None
 
 
+def prepare(
+    contracts: Sequence[AnalysedContract],
+    *,
+    spot: float,
+    today: date,
+    earnings_date: date | None,
+    earnings_known: bool,
+    include_earnings: bool,
+    shares_held: float,
+    iv_rank: float | None,
+) -> tuple[list[Option], Context]:
+    """The contracts' rule fields (those with a price) and the request's context."""
+    ctx = Context(
+        spot=spot,
+        today=today,
+        earnings_date=next_earnings(today, earnings_date, earnings_known=earnings_known),
+        earnings_known=earnings_known,
+        include_earnings=include_earnings,
+        shares_held=shares_held,
+        iv_rank=iv_rank,
+    )
+    return [o for o in (parse_option(c, today) for c in contracts) if o is not None], ctx
+
+
+def next_earnings(today: date, earnings_date: date | None, *, earnings_known: bool) -> date | None:
+    """The earnings date the rules respect: a known one, today or later (None otherwise)."""
+    return earnings_date if earnings_known and earnings_date and earnings_date >= today else None
+
+
+def before_earnings(expiration: date, earnings_date: date | None) -> bool:
+    """The earnings rule's test: a short leg expiring before the next earnings (or with none)."""
+    return earnings_date is None or expiration < earnings_date
+
+
 def clip(value: float) -> float:
     return min(max(value, 0.0), 1.0)
 
@@ -206,7 +240,7 @@ def short_leg_allowed(option: Option, ctx: Context, reasons: list[str], warnings
     """Apply the earnings rule to a short leg; add what it decided to reasons or warnings."""
     if ctx.earnings_date is None:
         return True
-    if option.expiration < ctx.earnings_date:
+    if before_earnings(option.expiration, ctx.earnings_date):
         reasons.append(f"expires before earnings on {ctx.earnings_date.isoformat()}")
         return True
     if not ctx.include_earnings:

@@ -303,6 +303,43 @@ def test_signal_counts_count_candidates_per_strategy() -> None:
     assert counts(chain) == {"csp": 2, "covered_call": 0, "leaps": 0, "pmcc": 0}
 
 
+def test_pmcc_counts_each_short_leg_with_a_valid_long_leg_once() -> None:
+    longs = [
+        contract("call", 80, 500, 0.85, bid=24.9, ask=25.1),
+        contract("call", 78, 520, 0.87, bid=26.9, ask=27.1),
+    ]
+    shorts = [
+        contract("call", 105, 30, 0.25, bid=1.45, ask=1.55),
+        contract("call", 107, 35, 0.22, bid=1.35, ask=1.45),
+    ]
+    orphan = contract("call", 100, 30, 0.30, bid=1.95, ask=2.05)  # no long leg makes a valid pair
+
+    pairs = signals([*longs, *shorts, orphan], strategies=["pmcc"])["pmcc"]
+    assert len(pairs) == 4  # every long with every short
+
+    assert counts([*longs, *shorts, orphan])["pmcc"] == 2
+
+
+def test_counts_exclude_short_legs_expiring_on_or_after_earnings_but_not_leaps() -> None:
+    chain = [
+        contract("put", 92, 25, -0.28),
+        contract("put", 92, 40, -0.28),
+        contract("call", 108, 40, 0.30),
+        contract("call", 80, 500, 0.80, bid=24.0, ask=26.0),
+    ]
+    earnings = TODAY + timedelta(days=30)
+
+    known = candidate_counts(
+        chain, spot=SPOT, today=TODAY, earnings_date=earnings, earnings_known=True, thresholds=THRESHOLDS
+    )
+    unknown = candidate_counts(
+        chain, spot=SPOT, today=TODAY, earnings_date=None, earnings_known=False, thresholds=THRESHOLDS
+    )
+
+    assert known == {"csp": 1, "covered_call": 0, "leaps": 1, "pmcc": 0}
+    assert unknown == {"csp": 2, "covered_call": 1, "leaps": 1, "pmcc": 1}
+
+
 def test_unknown_strategy_is_rejected() -> None:
     with pytest.raises(ValueError, match="straddle"):
         signals([], strategies=["straddle"])

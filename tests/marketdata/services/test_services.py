@@ -228,16 +228,27 @@ def test_many_stock_data_reads_the_cached_ones_in_one_round_trip(sandbox, monkey
 
 def test_cached_signal_counts_count_every_qualifying_candidate(sandbox, settings) -> None:
     chain = services.options_chain_get("AAPL").value
-    analysed = services.chain_analyse(chain, today=clock.market_today())
+    today = clock.market_today()
+    earnings = services.earnings_get("AAPL")
+    analysed = services.chain_analyse(chain, today=today)
     ranked = strategies.generate_signals(
         analysed,
         spot=chain["spot"],
-        today=clock.market_today(),
-        earnings_date=None,
+        today=today,
+        earnings_date=earnings.next_date,
         earnings_known=True,
         include_earnings=False,
         shares_held=0,
         thresholds=replace(strategies.THRESHOLDS, max_candidates=100_000),
     )
-    assert chain["signal_counts"] == {name: len(found) for name, found in ranked.items()}
-    assert chain["signal_counts"]["csp"] > strategies.THRESHOLDS.max_candidates
+    counts = strategies.signal_counts(
+        chain["signal_expirations"], today=today, earnings_date=earnings.next_date, earnings_known=True
+    )
+    assert counts == {
+        "csp": len(ranked["csp"]),
+        "covered_call": len(ranked["covered_call"]),
+        "leaps": len(ranked["leaps"]),
+        "pmcc": len({candidate["legs"][1]["option_ticker"] for candidate in ranked["pmcc"]}),
+    }
+    assert counts["csp"] > strategies.THRESHOLDS.max_candidates
+    assert 0 < counts["pmcc"] < len(ranked["pmcc"])
