@@ -19,6 +19,7 @@ from marketdata.payloads import Window
 from marketdata.strategies import Candidate
 
 EarningsStatus = Literal["scheduled", "none", "unknown"]
+SpotSource = Literal["close", "intraday", "chain"]
 
 
 class Meta(TypedDict):
@@ -39,6 +40,32 @@ class EarningsFields(TypedDict):
     ]
 
 
+class SpotQuoted(TypedDict):
+    """When and where the spot (the stock's `price`) was quoted."""
+
+    spot_as_of: Annotated[IsoDateTime, Doc("When mojo fetched that quote from the provider (UTC).")]
+    spot_source: Annotated[
+        SpotSource,
+        Doc(
+            "close: the last completed session's close; intraday: the running session's latest"
+            " price; chain: the option chain's underlying price (no stock data to be had)."
+        ),
+    ]
+
+
+class SpotFields(SpotQuoted):
+    """The latest quote of the underlying: the same number on every endpoint at one moment."""
+
+    spot: float | None
+
+
+class ChainSpotFields(TypedDict):
+    """Where a cached chain's analyses (greeks, moneyness, ATM IV) were computed."""
+
+    chain_spot: Annotated[float | None, Doc("The underlying price the chain was snapshotted at.")]
+    chain_as_of: Annotated[IsoDateTime, Doc("When the chain was fetched from the provider (UTC).")]
+
+
 class StockQuote(TypedDict):
     """A symbol's latest close and its change from the session before."""
 
@@ -48,8 +75,8 @@ class StockQuote(TypedDict):
     change_percent: Annotated[float | None, Doc("Percent (2.5 = 2.5 %).")]
 
 
-class Stock(StockQuote, Indicators, EarningsFields):
-    """GET /stocks/{symbol}/."""
+class Stock(StockQuote, SpotQuoted, Indicators, EarningsFields):
+    """GET /stocks/{symbol}/; `price` is the spot."""
 
     meta: Meta
 
@@ -97,11 +124,10 @@ class Earnings(EarningsFields):
     meta: Meta
 
 
-class Options(TypedDict):
+class Options(SpotFields, ChainSpotFields):
     """GET /stocks/{symbol}/options/."""
 
     symbol: str
-    spot: float | None
     atm_iv: Annotated[float | None, Doc("Annualised fraction.")]
     iv_rank: Annotated[float | None, Doc("Percent; null below 20 observations.")]
     iv_percentile: Annotated[float | None, Doc("Percent.")]
@@ -122,11 +148,10 @@ class Strategies(TypedDict, total=False):
     pmcc: list[Candidate]
 
 
-class Signals(EarningsFields):
+class Signals(SpotFields, ChainSpotFields, EarningsFields):
     """GET /stocks/{symbol}/signals/."""
 
     symbol: str
-    spot: float | None
     iv_rank: float | None
     atm_iv: float | None
     strategies: Strategies

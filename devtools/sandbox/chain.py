@@ -43,9 +43,14 @@ class _ChainIndex:
     orders: dict[str, tuple[int, ...]]
 
 
+def _index_at(request: Request, symbol: str) -> _ChainIndex:
+    """The chain as of the request's moment: priced at what the symbol's bars show then."""
+    return _chain_index(symbol, request.today, data.spot_at(symbol, request.today, request.now))
+
+
 @functools.lru_cache(maxsize=256)
-def _chain_index(symbol: str, today: date) -> _ChainIndex:
-    records = data.chain_records(symbol, today)
+def _chain_index(symbol: str, today: date, spot: float | None) -> _ChainIndex:
+    records = data.chain_records(symbol, today, spot)
     details = [record["details"] for record in records]
     expirations = tuple(d["expiration_date"] for d in details)
     strikes = tuple(float(d["strike_price"]) for d in details)
@@ -167,7 +172,7 @@ def options_chain(request: Request, symbol: str, *, malformed: int = 0) -> Respo
         return Response(
             200, b'{"results":[],"status":"OK","request_id":"' + rid + b'"}', {"Content-Type": JSON_TYPE}
         )
-    index = _chain_index(symbol, request.today)
+    index = _index_at(request, symbol)
     positions = index.orders[sort]
     if order == "desc":
         positions = positions[::-1]
@@ -187,12 +192,11 @@ def options_chain(request: Request, symbol: str, *, malformed: int = 0) -> Respo
 
 def option_contract(request: Request, *, underlying: str, contract: str) -> Response:
     """`GET /v3/snapshot/options/{T}/{O:…}`: one snapshot, or 404 NOT_FOUND."""
-    position = None
-    if underlying in data.UNIVERSE:
-        position = _chain_index(underlying, request.today).by_ticker.get(contract)
-    if position is None:
+    index = _index_at(request, underlying) if underlying in data.UNIVERSE else None
+    position = index.by_ticker.get(contract) if index is not None else None
+    if index is None or position is None:
         return massive_error(404, f"No option contract {contract} for underlying {underlying}.")
-    body = _chain_index(underlying, request.today).bodies[position]
+    body = index.bodies[position]
     rid = request_id().encode()
     return Response(
         200,

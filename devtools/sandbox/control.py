@@ -6,6 +6,7 @@ same against an in-process sandbox and one started with `manage.py marketdata_sa
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -77,6 +78,13 @@ class SandboxControl:
     def legacy_fmp(self, enabled: bool) -> None:
         """Let FMP's legacy endpoint answer data (True) or its 403 "Legacy Endpoint" (False)."""
         self._post("legacy_fmp", {"enabled": enabled})
+
+    def pin_now(self, now: datetime | None) -> None:
+        """Answer as of `now` (aware): bars, the partial bar and chain prices of that moment.
+
+        None goes back to the server's own clock (its pinned today, or the wall clock).
+        """
+        self._post("clock", {"now": now.isoformat() if now is not None else None})
 
     def counters(self) -> dict[str, Any]:
         """Return {"total": n, "by_endpoint": {name: n}, "by_path": {path: n}}."""

@@ -415,6 +415,12 @@ def _partial(bar: dict[str, Any], fraction: float) -> dict[str, Any]:
     }
 
 
+def spot_at(symbol: str, today: date, now: datetime | None = None) -> float | None:
+    """The underlying's price at that moment: what its bars show (the partial bar in session)."""
+    bars = daily_bars(symbol, today, now)
+    return float(bars[-1]["c"]) if bars else None
+
+
 def daily_bars(symbol: str, today: date, now: datetime | None = None) -> list[dict[str, Any]]:
     """Return ~5 years of daily bars (wire rows {o,h,l,c,v,vw,t,n}) up to `today`, ascending.
 
@@ -545,12 +551,12 @@ def _number(value: float) -> float | int:
 
 
 @functools.lru_cache(maxsize=256)
-def _chain(symbol: str, today: date) -> tuple[dict[str, Any], ...]:
+def _chain(symbol: str, today: date, spot: float) -> tuple[dict[str, Any], ...]:
+    """The chain priced at `spot`: the underlying's price at the moment it is asked for."""
     _check_today(today)
     profile = UNIVERSE[symbol]
     sessions = _sessions()
     position = sessions.last_index(today)
-    spot = _series(symbol).closes[position]
     previous_spot = _series(symbol).closes[position - 1]
     session = sessions.dates[position]
     close_ns = int(sessions.closes[position].timestamp()) * 1_000_000_000
@@ -744,16 +750,18 @@ def _copy(record: dict[str, Any]) -> dict[str, Any]:
     return {key: dict(value) if isinstance(value, dict) else value for key, value in record.items()}
 
 
-def chain_records(symbol: str, today: date) -> tuple[dict[str, Any], ...]:
-    """The cached chain records, sorted by ticker; shared, so callers must not mutate them."""
+def chain_records(symbol: str, today: date, spot: float | None = None) -> tuple[dict[str, Any], ...]:
+    """The cached chain records at `spot` (default: today's close), sorted by ticker; shared,
+    so callers must not mutate them."""
     if symbol not in UNIVERSE:
         return ()
-    return _chain(symbol, today)
+    at = spot if spot is not None else spot_at(symbol, today)
+    return _chain(symbol, today, at) if at is not None else ()
 
 
-def chain(symbol: str, today: date) -> list[dict[str, Any]]:
-    """Return every contract's snapshot record on `today` (wire shape), sorted by ticker."""
-    return [_copy(record) for record in chain_records(symbol, today)]
+def chain(symbol: str, today: date, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Return every contract's snapshot record at that moment (wire shape), sorted by ticker."""
+    return [_copy(record) for record in chain_records(symbol, today, spot_at(symbol, today, now))]
 
 
 # --- earnings ----------------------------------------------------------------------------

@@ -108,7 +108,9 @@ class SandboxServer:
         self.stop()
 
     def clock(self) -> tuple[date, datetime | None]:
-        """The sandbox's today, and now when it is live (None when today is pinned)."""
+        """The sandbox's today, and now when it is live or pinned (None when only today is)."""
+        if (pinned := self.state.now) is not None:
+            return pinned.astimezone(data.NEW_YORK).date(), pinned
         if self.today is not None:
             return self.today, None
         now = datetime.now(tz=data.NEW_YORK)
@@ -172,6 +174,8 @@ class SandboxServer:
                 state.set_malformed(symbol, int(_number(payload, "count")))
             elif action == "legacy_fmp":
                 state.set_legacy_fmp(bool(payload.get("enabled", True)))
+            elif action == "clock":
+                state.set_now(_moment(payload.get("now")))
             else:
                 return _control_error(404, f"unknown control action {action!r}")
         except ValueError as exc:
@@ -184,6 +188,14 @@ def _number(payload: dict[str, Any], key: str) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise ValueError(f"{key} must be a number")
     return float(value)
+
+
+def _moment(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("now must be an ISO 8601 date-time with an offset, or null")
+    return datetime.fromisoformat(value)
 
 
 def _ok(payload: dict[str, Any]) -> Response:

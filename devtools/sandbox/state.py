@@ -10,6 +10,7 @@ import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, Literal
 
 FaultKind = Literal["status", "hang", "invalid_json", "reset"]
@@ -90,6 +91,7 @@ class SandboxState:
         self._down = False
         self._malformed: dict[str, int] = {}
         self._legacy_fmp = False
+        self._now: datetime | None = None
         self._total = 0
         self._by_endpoint: Counter[str] = Counter()
         self._by_path: Counter[str] = Counter()
@@ -102,6 +104,7 @@ class SandboxState:
             self._down = False
             self._malformed.clear()
             self._legacy_fmp = False
+            self._now = None
             self._total = 0
             self._by_endpoint.clear()
             self._by_path.clear()
@@ -194,3 +197,16 @@ class SandboxState:
         """Let FMP's legacy endpoint answer data (True) or its 403 (False)."""
         with self._lock:
             self._legacy_fmp = enabled
+
+    @property
+    def now(self) -> datetime | None:
+        """The moment the providers answer as of, when a test pinned one."""
+        with self._lock:
+            return self._now
+
+    def set_now(self, now: datetime | None) -> None:
+        """Answer as of `now` (aware), its New York date being today; None unpins it."""
+        if now is not None and now.tzinfo is None:
+            raise ValueError("now must carry a timezone")
+        with self._lock:
+            self._now = now

@@ -12,14 +12,15 @@ from typing import Any, NamedTuple, cast
 from django.conf import settings
 
 from core.deadline import Deadline
-from marketdata import clock, datasets, option_analytics, strategies
+from marketdata import cache, clock, datasets, option_analytics, strategies
 from marketdata.cache import Cached
 from marketdata.domain import OptionSnapshot
 from marketdata.option_analytics import AnalysedContract
-from marketdata.responses import Options, Signals, Strategies
+from marketdata.responses import Options, Signals, SpotFields, Strategies
 from marketdata.services.earnings import earnings_fields, earnings_of
 from marketdata.services.iv_history import iv_snapshot_record, iv_stats_get
 from marketdata.services.meta import meta_of
+from marketdata.services.spot import chain_spot_of, spot_get
 from marketdata.symbols import Symbol, normalize_symbol
 
 
@@ -29,6 +30,7 @@ def options_chain_get(
     force_refresh: bool = False,
     deadline: Deadline | None = None,
     record_iv: bool = True,
+    entry: cache.Entry | None = cache.UNREAD,
 ) -> Cached[dict[str, Any]]:
     """The spec's two filtered chain fetches, combined; cached only when both succeed.
 
@@ -37,7 +39,7 @@ def options_chain_get(
     """
     symbol = normalize_symbol(ticker)
     now = clock.now()
-    chain = datasets.OPTIONS.get(symbol, force=force_refresh, deadline=deadline)
+    chain = datasets.OPTIONS.get(symbol, force=force_refresh, deadline=deadline, entry=entry)
     if record_iv and not chain.cached and chain.value.get("atm_iv"):
         iv_snapshot_record(symbol, atm_iv=chain.value["atm_iv"], now=now)
     return chain
@@ -92,11 +94,28 @@ class ChainFilter:
         return True
 
 
-def _chain_today(
-    ticker: str, *, force_refresh: bool, deadline: Deadline | None
-) -> tuple[Cached[dict[str, Any]], date]:
-    """The symbol's chain and the New York date its contracts are analysed for."""
-    return options_chain_get(ticker, force_refresh=force_refresh, deadline=deadline), clock.market_today()
+@dataclass(frozen=True, slots=True)
+class _ChainRead:
+    """A chain with the spot of the moment, the earnings entry read beside them, and today."""
+
+    chain: Cached[dict[str, Any]]
+    spot: SpotFields
+    earnings_entry: cache.Entry | None
+    today: date
+
+
+def _chain_read(ticker: str, *, force_refresh: bool, deadline: Deadline | None) -> _ChainRead:
+    """The symbol's chain, spot and earnings entries in one cache round trip when warm."""
+    symbol = normalize_symbol(ticker)
+    keys = [cache.options_cache_key(symbol), cache.stock_cache_key(symbol), cache.earnings_cache_key(symbol)]
+    entries = cache.read_many(keys)
+    chain = options_chain_get(
+        symbol, force_refresh=force_refresh, deadline=deadline, entry=entries.get(keys[0])
+    )
+    spot = spot_get(
+        symbol, chain=chain, force_refresh=force_refresh, deadline=deadline, entry=entries.get(keys[1])
+    )
+    return _ChainRead(chain, spot, entries.get(keys[2]), clock.market_today())
 
 
 def options_overview(
@@ -107,7 +126,8 @@ def options_overview(
     deadline: Deadline | None = None,
 ) -> Options:
     """The analysed chain with ATM IV, IV rank/percentile, DTE buckets and filtered contracts."""
-    chain, today = _chain_today(ticker, force_refresh=force_refresh, deadline=deadline)
+    read = _chain_read(ticker, force_refresh=force_refresh, deadline=deadline)
+    chain, today = read.chain, read.today
     payload = chain.value
     contracts = chain_contracts(payload)
     # Filter on DTE and type before analysing: analysis (and any IV solving) is the costly part.
@@ -127,7 +147,8 @@ def options_overview(
     buckets = option_analytics.dte_buckets([_Dated(dte, c.expiration) for dte, c in dated])
     return {
         "symbol": payload["symbol"],
-        "spot": spot,
+        **read.spot,
+        **chain_spot_of(chain),
         "atm_iv": payload["atm_iv"],
         "iv_rank": stats.iv_rank,
         "iv_percentile": stats.iv_percentile,
@@ -154,9 +175,10 @@ def signals_overview(
     deadline: Deadline | None = None,
 ) -> Signals:
     """Ranked CSP / covered call / LEAPS / PMCC candidates that respect earnings."""
-    chain, today = _chain_today(ticker, force_refresh=force_refresh, deadline=deadline)
+    read = _chain_read(ticker, force_refresh=force_refresh, deadline=deadline)
+    chain, today = read.chain, read.today
     payload = chain.value
-    earnings = earnings_of(Symbol(payload["symbol"]), deadline=deadline)
+    earnings = earnings_of(Symbol(payload["symbol"]), deadline=deadline, entry=read.earnings_entry)
     stats = iv_stats_get(payload["symbol"], current=payload["atm_iv"])
     analysed = chain_analyse(payload, today=today)
     signals = (
@@ -177,7 +199,8 @@ def signals_overview(
     )
     return {
         "symbol": payload["symbol"],
-        "spot": payload["spot"],
+        **read.spot,
+        **chain_spot_of(chain),
         "iv_rank": stats.iv_rank,
         "atm_iv": payload["atm_iv"],
         **earnings_fields(earnings),

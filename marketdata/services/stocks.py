@@ -24,6 +24,7 @@ from marketdata.responses import Bars, Stock
 from marketdata.services.bulk import cached_many
 from marketdata.services.earnings import earnings_fields, earnings_of
 from marketdata.services.meta import meta_of
+from marketdata.services.spot import spot_of
 from marketdata.symbols import normalize_symbol
 
 
@@ -118,11 +119,14 @@ def stock_overview(ticker: str, *, force_refresh: bool = False, deadline: Deadli
     )
     payload = stock.value
     figures: Indicators = payload["indicators"]
+    spot = spot_of(stock)
     return {
         "symbol": symbol,
         "price": payload["price"],
         "change": payload["change"],
         "change_percent": payload["change_percent"],
+        "spot_as_of": spot["spot_as_of"],
+        "spot_source": spot["spot_source"],
         **figures,
         **earnings_fields(earnings),
         "meta": meta_of(stock),
