@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any, TypedDict
 
 from core.shapes import IsoDate
-from marketdata import indicators, option_analytics, strategies
+from marketdata import indicators, option_analytics, presentation, strategies
 from marketdata.domain import ContractType, DailyBar, OptionSnapshot
 
 # The chain summary's fields, written to their own key for dashboards.
@@ -19,22 +19,26 @@ SUMMARY_KEYS = ("spot", "atm_iv", "signal_expirations", "as_of_date")
 
 
 def stock_payload(symbol: str, bars: Sequence[DailyBar]) -> dict[str, Any]:
-    """A stock data entry: latest price, change and the indicators of the bars."""
+    """A stock data entry: latest price, change and the indicators of the bars.
+
+    Only ever shown, so it is stored as shown (`presentation.rounded`): a cached read
+    serves it without rounding it again.
+    """
     latest = bars[-1]
     previous = bars[-2] if len(bars) > 1 else None
     change = latest.close - previous.close if previous else None
-    return {
-        "symbol": symbol,
-        "price": latest.close,
-        "change": round(change, 4) if change is not None else None,
-        "change_percent": round(100 * change / previous.close, 4)
-        if previous and change is not None
-        else None,
-        "session": latest.session.isoformat(),
-        "bars_from": bars[0].session.isoformat(),
-        "bars_to": latest.session.isoformat(),
-        "indicators": indicators.compute_indicators(bars),
-    }
+    return presentation.rounded(
+        {
+            "symbol": symbol,
+            "price": latest.close,
+            "change": change,
+            "change_percent": 100 * change / previous.close if previous and change is not None else None,
+            "session": latest.session.isoformat(),
+            "bars_from": bars[0].session.isoformat(),
+            "bars_to": latest.session.isoformat(),
+            "indicators": indicators.compute_indicators(bars),
+        }
+    )
 
 
 SHORT_WINDOW_DAYS = (0, 60)  # calls and puts: CSP, covered calls, PMCC short legs

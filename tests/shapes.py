@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
+
+from marketdata.presentation import ROUNDING
 
 
 def assert_documented(value: Any, field: serializers.Field, path: str = "$") -> None:
@@ -27,3 +30,31 @@ def assert_documented(value: Any, field: serializers.Field, path: str = "$") -> 
     elif isinstance(field, serializers.ListField):
         for index, item in enumerate(value):
             assert_documented(item, field.child, f"{path}[{index}]")
+
+
+def decimals(number: float) -> int:
+    """How many decimals a number shows in JSON (repr is what the renderer writes)."""
+    exponent = Decimal(repr(number)).as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def assert_rounded(value: Any, field: serializers.Field, name: str = "$") -> None:
+    """Fail on a number with more decimals than its field's policy, or under a field the
+    policy table does not list (a dict field's values count under the dict's own name)."""
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, int | float):
+        assert name in ROUNDING, f"{name}: a number no rounding policy covers"
+        digits = ROUNDING[name]
+        assert digits is None or decimals(value) <= digits, (
+            f"{name}: {value!r} has more than {digits} decimals"
+        )
+    elif isinstance(field, serializers.ListSerializer):
+        for item in value:
+            assert_rounded(item, field.child, name)
+    elif isinstance(field, serializers.Serializer):
+        for key, item in value.items():
+            assert_rounded(item, field.fields[key], key)
+    elif isinstance(field, serializers.DictField | serializers.ListField):
+        for item in value.values() if isinstance(value, dict) else value:
+            assert_rounded(item, field.child, name)

@@ -29,6 +29,7 @@ from django.utils.safestring import SafeString
 
 from core.deadline import Deadline
 from core.errors import MojoError
+from marketdata import presentation
 from marketdata import services as marketdata_services
 from marketdata.exceptions import InvalidSymbol, ProviderError, UnknownSymbol
 from marketdata.responses import StockSummary
@@ -54,10 +55,6 @@ def _signed(value: Decimal | float, text: str) -> SafeString | str:
     if value == 0:
         return text
     return format_html('<span style="color: {};">{}</span>', GAIN_COLOUR if value > 0 else LOSS_COLOUR, text)
-
-
-def _number(value: float | None, places: int = 2) -> str:
-    return EMPTY if value is None else f"{value:,.{places}f}"
 
 
 def _price(value: Decimal) -> str:
@@ -188,9 +185,10 @@ class TickerAdmin(admin.ModelAdmin):
         obj.save(update_fields=["name"])
 
     # --- Cached market figures ---------------------------------------------------------------------
-    def _figure(self, obj: Ticker, name: _Figure, places: int = 2) -> str:
+    def _figure(self, obj: Ticker, name: _Figure) -> str:
         summary = ticker_market(obj).summary
-        return _number(summary[name] if summary else None, places)
+        value = summary[name] if summary else None
+        return EMPTY if value is None else _price(Decimal(str(presentation.round_field(name, value))))
 
     @admin.display(description="last price")
     def last_price(self, obj: Ticker) -> str:
@@ -216,7 +214,7 @@ class TickerAdmin(admin.ModelAdmin):
 
     @admin.display(description="RSI 14")
     def rsi_14(self, obj: Ticker) -> str:
-        return self._figure(obj, "rsi_14", places=1)
+        return self._figure(obj, "rsi_14")
 
     @admin.display(description="next earnings")
     def next_earnings(self, obj: Ticker) -> str:

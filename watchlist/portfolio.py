@@ -15,7 +15,7 @@ from typing_extensions import Doc
 
 from core.deadline import Deadline
 from core.shapes import IsoDate, IsoDateTime
-from marketdata import clock, strategies
+from marketdata import clock, presentation, strategies
 from marketdata import services as marketdata_services
 from marketdata.domain import OptionSnapshot
 from marketdata.responses import EarningsStatus, StockSummary
@@ -170,7 +170,7 @@ def _summarise(positions: Sequence[Position], valuations: Mapping[int, Valuation
         "unrealised_pnl": _money(unrealised),
         "realised_pnl": _money(realised),
         "pnl_pct": _money(100 * unrealised / cost) if cost else None,
-        "net_delta": float(delta),
+        "net_delta": _money(delta),
     }
 
 
@@ -213,7 +213,7 @@ def dashboard_for(user: User, *, deadline: Deadline | None = None) -> Dashboard:
             {
                 "symbol": symbol,
                 **(summary or marketdata_services.NO_STOCK_SUMMARY),
-                "iv_rank": iv_ranks.get(symbol),
+                "iv_rank": presentation.round_field("iv_rank", iv_ranks.get(symbol)),
                 "earnings_date": earnings.next_date.isoformat() if earnings and earnings.next_date else None,
                 "days_to_earnings": earnings.days_to_earnings if earnings else None,
                 "earnings_status": earnings.status if earnings else "unknown",

@@ -8,7 +8,7 @@ from django.conf import settings
 
 from core.deadline import Deadline
 from core.errors import MojoError
-from marketdata import clock, datasets, occ, option_analytics
+from marketdata import clock, datasets, occ, option_analytics, presentation
 from marketdata.cache import Cached
 from marketdata.domain import OptionSnapshot
 from marketdata.exceptions import InvalidOptionTicker
@@ -82,7 +82,7 @@ def option_quote(
     )
     # Without a spot there is no analysis: the provider's own figures, as they came.
     source: AnalysedContract | OptionSnapshot = analysed if analysed is not None else contract
-    return {
+    response: OptionQuote = {
         "option_ticker": contract.option_ticker,
         "underlying": underlying,
         "price": quote.value["price"],
@@ -100,3 +100,4 @@ def option_quote(
         "dte": (contract.expiration - clock.market_today()).days,
         "meta": meta_of(quote),
     }
+    return presentation.rounded(response)

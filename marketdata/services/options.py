@@ -12,7 +12,7 @@ from typing import Any, NamedTuple, cast
 from django.conf import settings
 
 from core.deadline import Deadline
-from marketdata import cache, clock, datasets, option_analytics, strategies
+from marketdata import cache, clock, datasets, option_analytics, presentation, strategies
 from marketdata.cache import Cached
 from marketdata.domain import OptionSnapshot
 from marketdata.option_analytics import AnalysedContract
@@ -145,7 +145,7 @@ def options_overview(
     )
     stats = iv_stats_get(payload["symbol"], current=payload["atm_iv"])
     buckets = option_analytics.dte_buckets([_Dated(dte, c.expiration) for dte, c in dated])
-    return {
+    response: Options = {
         "symbol": payload["symbol"],
         **read.spot,
         **chain_spot_of(chain),
@@ -163,6 +163,7 @@ def options_overview(
         ],
         "meta": meta_of(chain),
     }
+    return presentation.rounded(response)
 
 
 def signals_overview(
@@ -197,7 +198,7 @@ def signals_overview(
         if payload["spot"]
         else {name: [] for name in strategy_names}
     )
-    return {
+    response: Signals = {
         "symbol": payload["symbol"],
         **read.spot,
         **chain_spot_of(chain),
@@ -207,3 +208,4 @@ def signals_overview(
         "strategies": cast(Strategies, {name: signals.get(name, []) for name in strategy_names}),
         "meta": meta_of(chain),
     }
+    return presentation.rounded(response)

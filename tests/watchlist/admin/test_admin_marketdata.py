@@ -122,9 +122,15 @@ def test_ticker_changelist_shows_cached_price_indicators_and_earnings(admin_clie
     page = admin_client.get(TICKERS).content.decode()
 
     indicators = stock["indicators"]
-    assert f'<td class="field-last_price">{stock["price"]:,.2f}</td>' in page
-    assert f'<td class="field-sma_200">{indicators["sma_200"]:,.2f}</td>' in page
-    assert f'<td class="field-rsi_14">{indicators["rsi_14"]:,.1f}</td>' in page
+
+    def shown(value: float, decimals: int) -> str:
+        """The API's rounding, written with 2 decimals at least and no trailing zeros past them."""
+        whole, _, fraction = f"{round(value, decimals):,.{decimals}f}".partition(".")
+        return f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
+
+    assert f'<td class="field-last_price">{shown(stock["price"], 4)}</td>' in page
+    assert f'<td class="field-sma_200">{shown(indicators["sma_200"], 4)}</td>' in page
+    assert f'<td class="field-rsi_14">{shown(indicators["rsi_14"], 2)}</td>' in page
     assert f"{earnings.next_date.isoformat()} (in {earnings.days_to_earnings} d)" in page
 
 

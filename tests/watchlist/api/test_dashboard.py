@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from marketdata import cache, clock, occ, services
 from tests.factories import PositionFactory, TickerFactory, UserFactory, WatchlistItemFactory
-from tests.shapes import assert_documented
+from tests.shapes import assert_documented, assert_rounded
 from watchlist.models import Position
 from watchlist.serializers import DashboardSerializer
 
@@ -184,6 +184,7 @@ def test_dashboard_rows_hold_the_same_documented_fields_with_or_without_data(api
     sandbox.control.fault(path="/v2/aggs/ticker/MSFT/", kind="status", status=500, count=10)
     body = api.get("/api/v1/dashboard/").json()
     assert_documented(body, DashboardSerializer())
+    assert_rounded(body, DashboardSerializer())
     rows = {row["symbol"]: row for row in body["watchlist"]}
     assert set(rows["MSFT"]) == set(rows["AAPL"])
     assert rows["MSFT"]["sma_20"] is None and rows["AAPL"]["sma_20"] is not None
