@@ -12,7 +12,7 @@ from marketdata import cache, clock, occ, services
 from tests.factories import PositionFactory, TickerFactory, UserFactory, WatchlistItemFactory
 from tests.shapes import assert_documented, assert_rounded
 from watchlist.models import Position
-from watchlist.serializers import DashboardSerializer
+from watchlist.serializers import DashboardSerializer, PositionValuedSerializer
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +60,23 @@ def test_stock_position_pnl_is_exact_to_the_cent(api, user) -> None:
         Decimal("0.01")
     )
     assert Decimal(str(body["position_delta"])) == Decimal(10)
+
+
+def test_valued_positions_show_every_number_by_the_rounding_policy(api, user) -> None:
+    ticker = TickerFactory.create(symbol="AAPL")
+    contract = _contract("AAPL", contract_type="put")
+    PositionFactory.create(owner=user, ticker=ticker, instrument="stock", option_ticker=None, quantity=7,
+                           multiplier=1, entry_price=Decimal("201.1234"), strategy="stock")  # fmt: skip
+    option = PositionFactory.create(owner=user, ticker=ticker, instrument="option",
+                                    option_ticker=contract.option_ticker, quantity=-3, multiplier=100,
+                                    entry_price=Decimal("3.3333"), strategy="csp")  # fmt: skip
+
+    listed = api.get("/api/v1/positions/").json()["results"]
+    detail = api.get(f"/api/v1/positions/{option.pk}/").json()
+
+    assert len(listed) == 2
+    for body in (*listed, detail):
+        assert_rounded(body, PositionValuedSerializer())
 
 
 def test_short_option_pnl_uses_the_live_mid(api, user) -> None:
