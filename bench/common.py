@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import platform
+import random
 import shutil
 import statistics
 import subprocess
@@ -39,6 +40,7 @@ if str(ROOT) not in sys.path:
 NEW_YORK = ZoneInfo("America/New_York")
 SANDBOX_TODAY = date(2026, 11, 24)
 PINNED_NOW = datetime(2026, 11, 24, 16, 30, tzinfo=NEW_YORK)
+SHUFFLE_SEED = 14
 
 
 @dataclass
@@ -192,17 +194,24 @@ def make_user(username: str, *, staff: bool = False) -> Any:
 
 # --- Measuring ------------------------------------------------------------------------------------
 def interleaved(
-    variants: dict[str, Callable[[], object]], *, rounds: int, warmup: int = 20
+    variants: dict[str, Callable[[], object]], *, rounds: int, warmup: int = 20, shuffle: bool = False
 ) -> dict[str, list[float]]:
-    """Time each variant once per round, alternating their order; seconds per call."""
+    """Time each variant once per round, alternating their order; seconds per call.
+
+    The order rotates each round, so each variant always follows the same neighbour;
+    `shuffle` draws a new order each round instead (seeded: the same in every run), for
+    variants whose cost depends on what ran just before them.
+    """
     for _ in range(warmup):
         for run in variants.values():
             run()
     names = list(variants)
     timings: dict[str, list[float]] = {name: [] for name in names}
+    rng = random.Random(SHUFFLE_SEED)
     for round_no in range(rounds):
         shift = round_no % len(names)
-        for name in names[shift:] + names[:shift]:
+        order = rng.sample(names, len(names)) if shuffle else names[shift:] + names[:shift]
+        for name in order:
             run = variants[name]
             started = time.perf_counter()
             run()

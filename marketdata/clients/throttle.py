@@ -1,7 +1,7 @@
 """The shared upstream throttle: at most N Massive requests per window, across processes.
 
 Every HTTP request to Massive (every page, every retry) takes a slot first. Slots live in
-a Redis sorted set updated by one Lua script (a sliding-window log stamped with Redis's own
+a Redis sliding-window log (`core.ratelimit`: one Lua script, stamped with Redis's own
 clock), so gunicorn workers and cron on any host share one quota. Over quota, a caller waits
 for the oldest slot to age out — within its deadline; when the wait would overrun the
 deadline it gets `ProviderRateLimited` with the wait as `retry_after`.
@@ -15,15 +15,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
 from collections import deque
-from typing import Any
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from core.deadline import Deadline
+from core.ratelimit import take_slot
 from marketdata.clients.retry import MIN_ATTEMPT_SECONDS
 from marketdata.exceptions import ProviderRateLimited
 from marketdata.metrics import THROTTLE_WAITS
@@ -34,24 +33,6 @@ logger = logging.getLogger("marketdata.throttle")
 REDIS_TIMEOUT_SECONDS = 0.25
 # Sleep a hair past the moment a slot frees, so the retry finds it free.
 _WAKE_MARGIN_SECONDS = 0.005
-
-# KEYS[1] = the window's sorted set; ARGV = limit, window (µs), a unique member.
-# Returns 0 when a slot was taken, else the µs until the oldest slot leaves the window.
-_SLIDING_WINDOW_LUA = """
-local key = KEYS[1]
-local limit = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-if redis.call('ZCARD', key) < limit then
-  redis.call('ZADD', key, now, ARGV[3])
-  redis.call('PEXPIRE', key, math.ceil(window / 1000) + 1000)
-  return 0
-end
-local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-return math.max(1, tonumber(oldest[2]) + window - now)
-"""
 
 
 class LocalWindow:
@@ -81,20 +62,18 @@ class RedisWindow:
     def __init__(self, url: str, key: str, limit: int, window: float) -> None:
         self.key = key
         self.limit = limit
-        self.window_us = max(1, round(window * 1_000_000))
-        self._client: Any = redis.Redis.from_url(
+        self.window = window
+        self._client = redis.Redis.from_url(
             url,
             socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
             socket_timeout=REDIS_TIMEOUT_SECONDS,
             # One immediate retry covers a pooled connection a Redis restart closed.
             retry=Retry(NoBackoff(), 1),
         )
-        self._script = self._client.register_script(_SLIDING_WINDOW_LUA)
 
     def try_acquire(self) -> float:
         """Take a slot and return 0, or return the seconds until one frees (raises RedisError)."""
-        wait_us = self._script(keys=[self.key], args=[self.limit, self.window_us, uuid.uuid4().hex])
-        return int(wait_us) / 1_000_000
+        return take_slot(self._client, self.key, limit=self.limit, window=self.window)
 
 
 class UpstreamThrottle:

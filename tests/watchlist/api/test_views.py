@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 
 from tests.factories import PASSWORD, PositionFactory, UserFactory, WatchlistItemFactory
 from watchlist.models import Position, Ticker, WatchlistItem
@@ -18,6 +19,7 @@ JAN = datetime(2026, 1, 5, 15, tzinfo=UTC)
 TOKEN_URL = "/api/v1/auth/token/"
 WATCHLIST = "/api/v1/watchlist/"
 POSITIONS = "/api/v1/positions/"
+WRONG_PASSWORD = "nope"
 
 
 @pytest.fixture
@@ -87,6 +89,40 @@ def test_token_endpoint_exchanges_credentials_for_a_working_token(user):
 def test_token_endpoint_rejects_a_wrong_password_with_400(user):
     response = APIClient().post(TOKEN_URL, {"username": "alice", "password": "nope"}, format="json")
     assert_error(response, 400, "invalid")
+
+
+@pytest.fixture
+def auth_limit(monkeypatch) -> int:
+    """Token requests allowed per client address and minute (DRF reads rates once, at import)."""
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"user": "600/min", "auth": "3/min"})
+    return 3
+
+
+def _token_request(address: str, password: str = WRONG_PASSWORD):
+    body = {"username": "alice", "password": password}
+    return APIClient().post(TOKEN_URL, body, format="json", REMOTE_ADDR=address)
+
+
+def test_token_endpoint_is_throttled_per_client_address(user, auth_limit):
+    for _ in range(auth_limit):
+        _token_request("10.0.0.1")
+    statuses = [_token_request(address).status_code for address in ("10.0.0.1", "10.0.0.2")]
+    assert statuses == [429, 400]
+
+
+def test_a_throttled_token_request_says_when_its_oldest_slot_frees(user, auth_limit):
+    for _ in range(auth_limit):
+        _token_request("10.0.0.1")
+    response = _token_request("10.0.0.1")
+    assert_error(response, 429, "throttled")
+    assert response["Retry-After"] == "60"  # the first slot, taken a few ms ago, frees in 60 s
+
+
+@pytest.mark.slow  # stops the suite's redis-server; the next test starts it again
+def test_token_endpoint_works_while_redis_is_down(user, auth_limit, redis_server):
+    redis_server.stop()
+    statuses = [_token_request("10.0.0.1", PASSWORD).status_code for _ in range(auth_limit + 1)]
+    assert statuses == [200] * (auth_limit + 1)
 
 
 def test_session_authentication_works(user):

@@ -1,0 +1,47 @@
+"""The sliding-window log against the suite's real redis-server."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from django_redis import get_redis_connection
+from redis import Redis
+
+from core.ratelimit import take_slot
+
+
+@pytest.fixture
+def client() -> Redis:
+    return get_redis_connection("default")
+
+
+@pytest.fixture
+def key() -> str:
+    return f"test:window:{uuid.uuid4().hex}"
+
+
+def test_slots_are_taken_up_to_the_limit_then_refused(client: Redis, key: str) -> None:
+    waits = [take_slot(client, key, limit=3, window=30.0) for _ in range(4)]
+    assert waits[:3] == [0, 0, 0] and 29.0 < waits[3] <= 30.0
+
+
+def test_the_wait_is_until_the_oldest_slot_leaves_the_window(client: Redis, key: str) -> None:
+    take_slot(client, key, limit=2, window=1.0)
+    time.sleep(0.4)
+    take_slot(client, key, limit=2, window=1.0)
+    assert 0.5 < take_slot(client, key, limit=2, window=1.0) <= 0.6
+
+
+def test_a_refused_request_takes_no_slot(client: Redis, key: str) -> None:
+    take_slot(client, key, limit=1, window=0.3)
+    for _ in range(5):
+        take_slot(client, key, limit=1, window=0.3)
+    time.sleep(0.35)
+    assert take_slot(client, key, limit=1, window=0.3) == 0
+
+
+def test_the_script_is_loaded_again_when_redis_has_forgotten_it(client: Redis, key: str) -> None:
+    client.script_flush()
+    assert [take_slot(client, key, limit=1, window=30.0) == 0 for _ in range(2)] == [True, False]
