@@ -6,7 +6,8 @@ configuration (key present or not, base URL, sandbox or not), never a key.
 
 /metrics serves django-prometheus' request metrics and mojo's own (marketdata.metrics),
 aggregated over every gunicorn worker when PROMETHEUS_MULTIPROC_DIR is set. It needs no
-session; METRICS_ALLOWED_IPS and METRICS_BEARER_TOKEN restrict it.
+session; METRICS_ALLOWED_IPS and METRICS_BEARER_TOKEN restrict it. Production settings
+close it by default (loopback only when neither is set); local and test settings leave it open.
 """
 
 from __future__ import annotations
@@ -136,6 +137,8 @@ def _bearer_matches(header: str, token: str) -> bool:
 
 def metrics_access_allowed(request: HttpRequest) -> bool:
     """Return True when the request passes every configured restriction (none = open).
+
+    Production never leaves both unset: its default address list is loopback.
 
     The address is REMOTE_ADDR, the peer gunicorn sees: behind a proxy, list the proxy or
     use the bearer token (X-Forwarded-For is not trusted, anyone can send it).

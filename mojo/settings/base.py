@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "django_prometheus",
     "rest_framework",
     "rest_framework.authtoken",
@@ -46,6 +48,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Last, as django-axes asks: it turns a locked-out admin login into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mojo.urls"
@@ -74,6 +78,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # rather than failing with "database is locked" when a read lock cannot be upgraded.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username + address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -179,9 +189,34 @@ MOJO_FROZEN_NOW: str = env("MOJO_FROZEN_NOW", default="")
 # Annual risk-free rate used when mojo computes greeks the provider did not send.
 RISK_FREE_RATE: float = env.float("RISK_FREE_RATE", default=0.04)
 
+# --- Admin login lockout (django-axes) ------------------------------------------------------
+# Failed logins are counted in the database per username + client address (REMOTE_ADDR, the
+# peer gunicorn sees). ADMIN_LOGIN_FAILURE_LIMIT of them within the window lock that pair out
+# of the admin for ADMIN_LOGIN_LOCKOUT_MINUTES after the last one; the same user from another
+# address, and other users, are never blocked. Failed token requests count too, but the API
+# itself is not locked (its "auth" throttle guards it) and token/session requests never are.
+ADMIN_LOGIN_FAILURE_LIMIT: int = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=10)
+ADMIN_LOGIN_LOCKOUT_MINUTES: int = env.int("ADMIN_LOGIN_LOCKOUT_MINUTES", default=15)
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # no extra infrastructure
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = ADMIN_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=ADMIN_LOGIN_LOCKOUT_MINUTES)
+# Only the admin login is locked. On the token endpoint axes could only turn a locked login
+# (even with the right password) into DRF's generic 400; that endpoint has its own throttle.
+AXES_ONLY_ADMIN_SITE = True
+# Attempts while locked out (even with the right password) do not extend the lockout.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Whoever knows the password starts from zero again.
+AXES_RESET_ON_SUCCESS = True
+AXES_COOLOFF_MESSAGE = (
+    "Too many failed logins for this account from your address; try again in "
+    f"{ADMIN_LOGIN_LOCKOUT_MINUTES} minute{'' if ADMIN_LOGIN_LOCKOUT_MINUTES == 1 else 's'}."
+)
+
 # --- Metrics / health ------------------------------------------------------------------------
 # /metrics is open unless restricted: client addresses or networks (REMOTE_ADDR, e.g.
 # "10.0.0.0/8,127.0.0.1") and/or a bearer token; when both are set a scrape must pass both.
+# Production closes it by default: loopback only unless either is set (production.py).
 METRICS_ALLOWED_IPS: list[str] = env.list("METRICS_ALLOWED_IPS", default=[])
 METRICS_BEARER_TOKEN: str = env("METRICS_BEARER_TOKEN", default="")
 # Seconds /healthz waits for Redis to answer before reporting it down.
@@ -222,5 +257,6 @@ LOGGING: dict[str, Any] = {
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "urllib3": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # failures and lockouts, not every start and login
     },
 }

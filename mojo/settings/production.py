@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import *
-from .base import env
+from .base import METRICS_ALLOWED_IPS, METRICS_BEARER_TOKEN, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -23,5 +23,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # /healthz must answer load balancers over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+
+# /metrics is closed by default: only this host (Prometheus beside gunicorn) may scrape it,
+# unless METRICS_ALLOWED_IPS or METRICS_BEARER_TOKEN says who else may. An empty list is
+# not "everyone": open it on purpose with METRICS_ALLOWED_IPS=0.0.0.0/0,::/0.
+if not METRICS_ALLOWED_IPS and not METRICS_BEARER_TOKEN:
+    METRICS_ALLOWED_IPS = ["127.0.0.0/8", "::1"]
 
 LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_JSON else "readable"

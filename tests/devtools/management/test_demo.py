@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from marketdata import cache
 from marketdata.models import IVSnapshot
@@ -44,4 +45,5 @@ def test_demo_password_is_generated_and_works(settings, capsys) -> None:
     # The password is only printed when serving; the user exists and is staff for the admin.
     user = Position.objects.first().owner
     assert user.is_staff and user.is_superuser
-    assert authenticate(username="demo", password="wrong") is None
+    # The first backend (django-axes) needs the request, as every login view passes it.
+    assert authenticate(RequestFactory().post("/admin/login/"), username="demo", password="wrong") is None
