@@ -10,13 +10,14 @@ GUNICORN_TIMEOUT ?= 30
 PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/.prometheus
 PORT ?= 8000
 
-.PHONY: help venv install lint typecheck test demo serve bench load ensure-redis clean
+.PHONY: help venv install lint typecheck test schemathesis-long demo serve bench load ensure-redis clean
 
 help:
 	@echo "make demo   - offline demo: venv, install, migrate, demo data, sandbox, serve on 127.0.0.1:8000"
 	@echo "make test   - venv, install, lint (ruff), type-check (mypy), the whole pytest suite"
 	@echo "make serve  - gunicorn with production settings (see README for env vars)"
 	@echo "make bench  - side-by-side benchmarks (bench/)"
+	@echo "make schemathesis-long - the suite's schemathesis run against a live server, 20x longer"
 	@echo "make load   - locust load test against make serve (not in CI)"
 
 $(STAMP): pyproject.toml
@@ -51,6 +52,11 @@ typecheck: $(STAMP)
 
 test: $(STAMP) ensure-redis lint typecheck
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
+
+# The suite's schemathesis run (tests/reliability/test_schemathesis.py), with 20x the examples.
+schemathesis-long: $(STAMP) ensure-redis
+	SCHEMATHESIS_MAX_EXAMPLES=500 $(VENV)/bin/pytest -p no:xdist --timeout 7200 \
+	  tests/reliability/test_schemathesis.py
 
 demo: $(STAMP) ensure-redis
 	$(PY) manage.py demo --port $(PORT)

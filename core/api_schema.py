@@ -121,3 +121,25 @@ def _shape_field(hint: Any, *, required: bool = True) -> serializers.Field:
     if hint in _SCALAR_FIELDS:
         return _SCALAR_FIELDS[hint](**kwargs)
     raise TypeError(f"unsupported type in a response shape: {hint!r}")
+
+
+# --- Links -----------------------------------------------------------------------------------
+
+# operationId -> the responses' links: name -> (target operationId, parameters).
+Links = dict[str, dict[str, tuple[str, dict[str, str]]]]
+
+
+def with_links(schema: dict[str, Any], links: Links) -> dict[str, Any]:
+    """Add OpenAPI links to the 2xx responses of the operations `links` names."""
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            declared = links.get(operation.get("operationId", "")) if isinstance(operation, dict) else None
+            if not declared:
+                continue
+            for status, response in operation.get("responses", {}).items():
+                if str(status).startswith("2"):
+                    response["links"] = {
+                        name: {"operationId": target, "parameters": parameters}
+                        for name, (target, parameters) in declared.items()
+                    }
+    return schema

@@ -30,6 +30,13 @@ _LETTER_TYPE: dict[str, ContractType] = {"C": "call", "P": "put"}
 # Two-digit years: OCC tickers cover 2000–2099.
 _CENTURY = 2000
 
+# An option ticker the quote endpoint can answer (its root names a stock symbol, perhaps with
+# an adjustment digit; the date's month and day in range): the API schema's pattern. A date
+# that does not exist (O:…260231…) or a zero strike still parse as errors (400).
+QUOTABLE_PATTERN = r"^O:[A-Z]{1,5}[0-9]?[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[CP][0-9]{8}$"
+# Any well-formed option ticker (a position's contract): root 1–6 letters or digits.
+TICKER_PATTERN = r"^O:[A-Z][A-Z0-9]{0,5}[0-9]{6}[CP][0-9]{8}$"
+
 FORMAT_HINT = "An option ticker looks like O:AAPL260116C00150000 (O:, root, YYMMDD, C or P, strike × 1000)."
 
 

@@ -19,8 +19,8 @@ from rest_framework.views import APIView
 
 from core.api_schema import ERROR_RESPONSES
 from core.deadline import Deadline
+from marketdata import occ, services, strategies
 from marketdata import serializers as s
-from marketdata import services, strategies
 from marketdata.symbols import normalize_symbol
 from watchlist.selectors import shares_held  # an interface's upward arrow: who holds what
 
@@ -36,7 +36,10 @@ REFRESH_PARAM = OpenApiParameter(
     "refresh", OpenApiTypes.BOOL, OpenApiParameter.QUERY, description="Staff only: bypass the cache."
 )
 SYMBOL_PARAM = OpenApiParameter(
-    "symbol", OpenApiTypes.STR, OpenApiParameter.PATH, description="Stock symbol, e.g. AAPL or BRK.B."
+    "symbol",
+    s.SYMBOL_SCHEMA,
+    OpenApiParameter.PATH,
+    description="Stock symbol, e.g. AAPL or BRK.B (any case, `-` for the dot).",
 )
 
 
@@ -175,9 +178,12 @@ class OptionQuoteView(MarketDataView):
         parameters=[
             OpenApiParameter(
                 "option_ticker",
-                OpenApiTypes.STR,
+                {"type": "string", "pattern": occ.QUOTABLE_PATTERN},
                 OpenApiParameter.PATH,
-                description="OCC ticker as Massive writes it, e.g. O:AAPL261218C00200000.",
+                description=(
+                    "OCC ticker as Massive writes it, e.g. O:AAPL261218C00200000. A date that does "
+                    "not exist or a zero strike is a 400."
+                ),
             ),
             REFRESH_PARAM,
         ],

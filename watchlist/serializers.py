@@ -6,32 +6,28 @@ the models' `full_clean()`), so admin and API enforce the same ones.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
 from core.api_schema import ErrorSerializer, shape_serializer
-from marketdata.exceptions import InvalidSymbol
-from marketdata.symbols import normalize_symbol
+from marketdata import occ
+from marketdata.serializers import SymbolField
 from watchlist import portfolio
-from watchlist.models import POSITION_INPUT_FIELDS, Position, PositionStatus, Strategy, WatchlistItem
+from watchlist.models import (
+    OPTION_TICKER_MAX_LENGTH,
+    POSITION_INPUT_FIELDS,
+    PRICE_DECIMAL_PLACES,
+    Position,
+    PositionStatus,
+    Strategy,
+    WatchlistItem,
+)
 
-
-class SymbolField(serializers.CharField):
-    """A stock symbol, normalised (`brk-b` → `BRK.B`); a malformed one is an error on this field."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 16)
-        kwargs.setdefault("trim_whitespace", False)  # normalize_symbol trims ASCII only
-        kwargs.setdefault("help_text", "Stock symbol, e.g. AAPL or BRK.B.")
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data: Any) -> str:
-        try:
-            return normalize_symbol(super().to_internal_value(data))
-        except InvalidSymbol as exc:
-            raise serializers.ValidationError(exc.message, code=exc.code) from None
+# The smallest price a position's decimal places can hold: prices are above 0.
+SMALLEST_PRICE = Decimal(1).scaleb(-PRICE_DECIMAL_PLACES)
 
 
 # --- Errors ----------------------------------------------------------------------------------
@@ -82,17 +78,32 @@ class WatchlistItemSerializer(serializers.ModelSerializer[WatchlistItem]):
 # --- Positions -------------------------------------------------------------------------------
 
 
+@extend_schema_field({"type": "string", "pattern": occ.TICKER_PATTERN, "maxLength": OPTION_TICKER_MAX_LENGTH})
+class OptionTickerField(serializers.CharField):
+    """An OCC option ticker (checked in full, and against the stock, by the model)."""
+
+
 class PositionInputSerializer(serializers.ModelSerializer[Position]):
     """POST (all required fields) and PATCH (partial) body; `ticker` is the stock symbol."""
 
     ticker = SymbolField()
+    option_ticker = OptionTickerField(
+        max_length=OPTION_TICKER_MAX_LENGTH,
+        required=False,
+        allow_null=True,
+        help_text="Options only, e.g. O:AAPL260116C00150000; null or absent for stock.",
+    )
 
     class Meta:
         model = Position
         fields = ("ticker", *POSITION_INPUT_FIELDS)
+        # The single-field rules of the model's constraints, so the schema states them too;
+        # the cross-field ones (instrument × option_ticker × strategy × multiplier, closing)
+        # answer 400 with the offending field named.
         extra_kwargs = {
-            "entry_price": {"coerce_to_string": False},
-            "exit_price": {"coerce_to_string": False},
+            "entry_price": {"coerce_to_string": False, "min_value": SMALLEST_PRICE},
+            "exit_price": {"coerce_to_string": False, "min_value": SMALLEST_PRICE},
+            "multiplier": {"min_value": 1},
         }
 
     def service_kwargs(self) -> dict[str, Any]:

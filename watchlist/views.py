@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from core.deadline import Deadline
 from core.throttling import FailOpenScopedRateThrottle
+from marketdata.serializers import SYMBOL_SCHEMA
 from watchlist import portfolio, selectors, services
 from watchlist.models import Position, WatchlistItem
 from watchlist.serializers import (
@@ -102,7 +103,11 @@ class WatchlistItemView(GenericAPIView[WatchlistItem]):
     @extend_schema(
         operation_id="watchlist_remove",
         summary="Remove a symbol from the watchlist",
-        parameters=[OpenApiParameter("symbol", str, OpenApiParameter.PATH, description="e.g. AAPL or BRK.B")],
+        parameters=[
+            OpenApiParameter(
+                "symbol", SYMBOL_SCHEMA, OpenApiParameter.PATH, description="e.g. AAPL or BRK.B (any case)"
+            )
+        ],
         responses={204: None, **error_responses(400, 401, 404, 429)},
     )
     def delete(self, request: Request, symbol: str) -> Response:
@@ -124,7 +129,8 @@ class PositionListView(GenericAPIView[Position]):
         responses={200: PositionValuedSerializer(many=True), **error_responses(400, 401, 404, 429, 503)},
     )
     def get(self, request: Request) -> Response:
-        filters = PositionFilterSerializer(data=request.query_params)
+        # A plain dict: a blank `?ticker=` is an error, not "no filter" as in an HTML form.
+        filters = PositionFilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         page = self.paginate_queryset(selectors.positions_for(_owner(request), **filters.validated_data))
         return self.get_paginated_response(PositionValuedSerializer(_valued(page or []), many=True).data)

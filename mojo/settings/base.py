@@ -155,6 +155,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "watchlist.api_links.add_links",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "QuotePriceSourceEnum": ["mid", "bid", "ask", "close", "none"],
         "PositionPriceSourceEnum": ["mid", "bid", "ask", "close", "entry", "expired"],

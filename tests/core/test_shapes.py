@@ -76,3 +76,24 @@ def test_a_type_json_cannot_hold_is_refused() -> None:
         shape_serializer(Bad)
     with pytest.raises(TypeError, match="not a TypedDict"):
         shape_serializer(Point.__class__)
+
+
+def test_links_are_added_to_the_2xx_responses_of_the_named_operations() -> None:
+    from core.api_schema import with_links
+
+    schema = {
+        "paths": {
+            "/things/": {
+                "post": {"operationId": "things_create", "responses": {"201": {}, "400": {}}},
+                "get": {"operationId": "things_list", "responses": {"200": {}}},
+            }
+        }
+    }
+    with_links(schema, {"things_create": {"GetThing": ("things_retrieve", {"id": "$response.body#/id"})}})
+    post = schema["paths"]["/things/"]["post"]["responses"]
+    assert post["201"]["links"] == {
+        "GetThing": {"operationId": "things_retrieve", "parameters": {"id": "$response.body#/id"}}
+    }
+    assert (
+        "links" not in post["400"] and "links" not in schema["paths"]["/things/"]["get"]["responses"]["200"]
+    )

@@ -82,3 +82,15 @@ def test_a_number_with_too_many_decimals_or_no_policy_is_caught() -> None:
 def test_an_undocumented_key_is_caught() -> None:
     with pytest.raises(AssertionError, match="undocumented"):
         assert_documented({"symbol": "AAPL", "valid": True, "extra": 1}, s.ValidateTickerResponseSerializer())
+
+
+@pytest.mark.parametrize("strategy", ["csp,,leaps", "csp;leaps", "straddle"])
+def test_a_strategy_list_outside_its_pattern_is_refused(api, strategy: str) -> None:
+    response = api.get(f"/api/v1/stocks/AAPL/signals/?strategy={strategy}")
+    assert response.status_code == 400
+    assert "strategy" in response.json()["error"]["details"]
+
+
+def test_a_strategy_list_with_spaces_is_taken(api) -> None:
+    body = api.get("/api/v1/stocks/AAPL/signals/?strategy= csp , leaps").json()
+    assert set(body["strategies"]) == {"csp", "leaps"}

@@ -224,3 +224,9 @@ def test_cached_dashboard_reads_stock_entries_in_one_round_trip(api, user, sandb
     api.get("/api/v1/dashboard/")
     assert len(calls) == 1
     assert sandbox.control.counters()["total"] == before
+
+
+def test_a_blank_position_filter_is_an_error_not_no_filter(api, user) -> None:
+    response = api.get("/api/v1/positions/?ticker=")
+    assert response.status_code == 400
+    assert "ticker" in response.json()["error"]["details"]
