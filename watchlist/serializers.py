@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from core.api_schema import ErrorSerializer, shape_serializer
@@ -17,9 +17,11 @@ from marketdata import occ
 from marketdata.serializers import SymbolField
 from watchlist import portfolio
 from watchlist.models import (
+    OPTION_STRATEGIES,
     OPTION_TICKER_MAX_LENGTH,
     POSITION_INPUT_FIELDS,
     PRICE_DECIMAL_PLACES,
+    Instrument,
     Position,
     PositionStatus,
     Strategy,
@@ -112,6 +114,39 @@ class PositionInputSerializer(serializers.ModelSerializer[Position]):
         if "ticker" in data:
             data["symbol"] = data.pop("ticker")
         return data
+
+
+# The instrument's own rules, for the schema of POST /positions/: a body is one of these two
+# (schema only: PositionInputSerializer validates, the model checks every rule).
+class StockPositionOpenSerializer(PositionInputSerializer):
+    """Shares: no option ticker (null or absent), a multiplier of 1."""
+
+    instrument = serializers.ChoiceField(choices=[Instrument.STOCK])
+    multiplier = serializers.IntegerField(min_value=1, max_value=1, required=False, help_text="1 for stock.")
+    strategy = serializers.ChoiceField(choices=[s for s in Strategy if s not in OPTION_STRATEGIES])
+
+    class Meta(PositionInputSerializer.Meta):
+        fields = tuple(  # type: ignore[assignment]
+            name for name in PositionInputSerializer.Meta.fields if name != "option_ticker"
+        )
+
+
+class OptionPositionOpenSerializer(PositionInputSerializer):
+    """Option contracts: the option ticker is required."""
+
+    instrument = serializers.ChoiceField(choices=[Instrument.OPTION])
+    option_ticker = OptionTickerField(max_length=OPTION_TICKER_MAX_LENGTH)
+    strategy = serializers.ChoiceField(choices=[s for s in Strategy if s != Strategy.STOCK])
+
+
+POSITION_OPEN_SCHEMA = PolymorphicProxySerializer(
+    component_name="PositionOpen",
+    serializers={
+        Instrument.STOCK.value: StockPositionOpenSerializer,
+        Instrument.OPTION.value: OptionPositionOpenSerializer,
+    },
+    resource_type_field_name="instrument",
+)
 
 
 class PositionFilterSerializer(serializers.Serializer):

@@ -25,6 +25,7 @@ from marketdata.serializers import SYMBOL_SCHEMA
 from watchlist import portfolio, selectors, services
 from watchlist.models import Position, WatchlistItem
 from watchlist.serializers import (
+    POSITION_OPEN_SCHEMA,
     DashboardSerializer,
     PositionFilterSerializer,
     PositionInputSerializer,
@@ -138,7 +139,7 @@ class PositionListView(GenericAPIView[Position]):
     @extend_schema(
         operation_id="positions_open",
         summary="Open (record) a position",
-        request=PositionInputSerializer,
+        request=POSITION_OPEN_SCHEMA,
         responses={201: PositionSerializer, **error_responses(400, 401, 429, 503)},
     )
     def post(self, request: Request) -> Response:

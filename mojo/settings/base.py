@@ -163,6 +163,11 @@ SPECTACULAR_SETTINGS = {
         "QuotePriceSourceEnum": ["mid", "bid", "ask", "close", "none"],
         "PositionPriceSourceEnum": ["mid", "bid", "ask", "close", "entry", "expired"],
         "StrategyEnum": "watchlist.models.Strategy",
+        "InstrumentEnum": "watchlist.models.Instrument",
+        "StockInstrumentEnum": ["stock"],
+        "OptionInstrumentEnum": ["option"],
+        "StockStrategyEnum": ["stock", "covered_call", "other"],
+        "OptionStrategyEnum": ["leaps", "csp", "covered_call", "pmcc_long", "pmcc_short", "other"],
         "CandidateStrategyEnum": "marketdata.strategies.STRATEGIES",
     },
 }
