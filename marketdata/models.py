@@ -24,3 +24,34 @@ class IVSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticker} {self.session_date}: ATM IV {self.atm_iv:.1%}"
+
+
+class SessionBar(models.Model):
+    """One completed, split-adjusted NYSE session of a symbol: the stored daily history.
+
+    Keyed by the New York session date, never by a provider's raw timestamp (grouped daily's
+    `t` is the end of its window, per-symbol aggs' the start). Fetched once in full per symbol,
+    then extended by the sessions it misses (`marketdata.history_plan`).
+    """
+
+    symbol = models.CharField(max_length=8, help_text="Normalised symbol, e.g. AAPL or BRK.B.")
+    session = models.DateField(help_text="The America/New_York session date.")
+    open = models.FloatField()
+    high = models.FloatField()
+    low = models.FloatField()
+    close = models.FloatField()
+    volume = models.FloatField()
+    vwap = models.FloatField(null=True, blank=True)
+    transactions = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["symbol", "session"]
+        constraints = [
+            models.UniqueConstraint(fields=["symbol", "session"], name="sessionbar_unique_per_session"),
+            models.CheckConstraint(
+                condition=models.Q(low__lte=models.F("high")), name="sessionbar_low_not_above_high"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.symbol} {self.session}: close {self.close}"
