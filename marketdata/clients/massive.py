@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
-from massive.rest.models import Agg, OptionContractSnapshot
+from massive.rest.models import Agg, GroupedDailyAgg, OptionContractSnapshot
 
 from core.deadline import Deadline
 from marketdata.clients.massive_adapter import PROVIDER, MalformedRecord, MassiveRESTClient
@@ -86,6 +86,21 @@ class MassiveClient:
             raise TickerNotFound(f"Massive has no daily bars for {ticker}.")
         return _typed(records, daily_bar_from_agg, endpoint="aggs", symbol=ticker)
 
+    def get_grouped_daily(self, session: date, *, deadline: Deadline | None = None) -> dict[str, DailyBar]:
+        """Every US stock's adjusted bar of one completed session, by ticker (one request).
+
+        The bars carry the asked session: grouped daily's `t` is the end of its window, so it
+        is never read as the session. A date with no session answers no bars.
+        """
+        with self.rest.scope("grouped_daily", "market", deadline):
+            records = self.rest.get_grouped_daily_aggs(session, adjusted=True)
+        if not isinstance(records, list):
+            raise MalformedResponse("Massive sent a grouped daily answer mojo cannot read.")
+        typed = _typed(
+            records, lambda agg: grouped_bar_from_agg(agg, session), endpoint="grouped_daily", symbol="market"
+        )
+        return dict(typed)
+
     def get_options_chain_snapshot(
         self,
         ticker: str,
@@ -153,6 +168,23 @@ def daily_bar_from_agg(agg: Agg) -> DailyBar:
     session = datetime.fromtimestamp(timestamp / 1000, tz=NEW_YORK).date()
     transactions = _number(agg.transactions, "n")
     return DailyBar(
+        session=session,
+        open=_required(agg.open, "o"),
+        high=_required(agg.high, "h"),
+        low=_required(agg.low, "l"),
+        close=_required(agg.close, "c"),
+        volume=_required(agg.volume, "v"),
+        vwap=_number(agg.vwap, "vw"),
+        transactions=int(transactions) if transactions is not None else None,
+    )
+
+
+def grouped_bar_from_agg(agg: GroupedDailyAgg, session: date) -> tuple[str, DailyBar]:
+    """Return (ticker, DailyBar of `session`) for one grouped-daily record; ValueError when unusable."""
+    if not isinstance(agg.ticker, str) or not agg.ticker:
+        raise ValueError("T is missing")
+    transactions = _number(agg.transactions, "n")
+    return agg.ticker, DailyBar(
         session=session,
         open=_required(agg.open, "o"),
         high=_required(agg.high, "h"),

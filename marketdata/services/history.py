@@ -2,16 +2,25 @@
 
 Completed, split-adjusted sessions only, keyed by the New York session date; written by one
 caller at a time per symbol (the refresh's own thread, or a request), read by anyone.
+`history_sync` brings symbols up to the latest completed session at the fewest provider
+calls (`marketdata.history_plan` says how).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from django.db.models import Max
 
+from core.deadline import Deadline
+from core.errors import MojoError
+from marketdata import market_hours
+from marketdata.clients import get_massive_client
+from marketdata.datasets import BARS_CALENDAR_DAYS
 from marketdata.domain import DailyBar
+from marketdata.history_plan import HistoryPlan, plan_history
 from marketdata.models import SessionBar
 
 _UPDATED = ["open", "high", "low", "close", "volume", "vwap", "transactions"]
@@ -64,3 +73,44 @@ def history_bars(symbol: str, *, since: date) -> list[DailyBar]:
         .values_list("session", "open", "high", "low", "close", "volume", "vwap", "transactions")
     )
     return [DailyBar(*row) for row in rows]
+
+
+@dataclass(slots=True)
+class HistorySync:
+    """What a sync did: its plan, the rows written per symbol, and per-symbol errors."""
+
+    plan: HistoryPlan
+    stored: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, MojoError] = field(default_factory=dict)
+
+
+def history_sync(symbols: Sequence[str], *, now: datetime, deadline: Deadline | None = None) -> HistorySync:
+    """Bring the stored history of `symbols` up to the latest completed session at `now`.
+
+    A symbol's failure is reported beside the others' results, never raised.
+    """
+    latest = market_hours.latest_completed_session(now)
+    start = latest - timedelta(days=BARS_CALENDAR_DAYS)
+    plan = plan_history(
+        history_stored_through(symbols), completed=market_hours.sessions_between(start, latest)
+    )
+    client = get_massive_client()
+    sync = HistorySync(plan)
+    ranges = {symbol: (start, latest) for symbol in plan.full} | plan.ranges
+    for symbol, (first, last) in ranges.items():
+        try:
+            bars = client.get_daily_bars(symbol, first, last, deadline=deadline)
+        except MojoError as error:
+            sync.errors[symbol] = error
+            continue
+        sync.stored[symbol] = history_store(symbol, bars)
+    for session in plan.grouped:
+        try:
+            market = client.get_grouped_daily(session, deadline=deadline)
+        except MojoError as error:
+            sync.errors.update(dict.fromkeys(plan.grouped_for, error))
+            continue
+        for symbol in plan.grouped_for:
+            if symbol in market:
+                sync.stored[symbol] = sync.stored.get(symbol, 0) + history_store(symbol, [market[symbol]])
+    return sync
