@@ -11,6 +11,14 @@ computed once, when data is fetched, so a cached read never computes them again.
 
 from marketdata.services.bulk import BulkRead, cached_many
 from marketdata.services.earnings import EarningsInfo, earnings_get, earnings_overview
+from marketdata.services.history import (
+    HistorySync,
+    history_bars,
+    history_forget,
+    history_store,
+    history_stored_through,
+    history_sync,
+)
 from marketdata.services.invalidation import market_data_invalidate_all, symbol_invalidate
 from marketdata.services.iv_history import iv_ranks_get, iv_snapshot_record, iv_stats_get
 from marketdata.services.meta import meta_of
@@ -61,6 +69,7 @@ __all__ = [
     "BulkRead",
     "ChainFilter",
     "EarningsInfo",
+    "HistorySync",
     "MarketSnapshot",
     "RefreshReport",
     "SymbolRefresh",
@@ -70,6 +79,11 @@ __all__ = [
     "close_on_or_before",
     "earnings_get",
     "earnings_overview",
+    "history_bars",
+    "history_forget",
+    "history_store",
+    "history_stored_through",
+    "history_sync",
     "iv_ranks_get",
     "iv_snapshot_record",
     "iv_stats_get",
