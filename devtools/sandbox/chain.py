@@ -6,8 +6,6 @@ Chain records are serialised once per (symbol, today) and pages are joined from 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import json
 from collections.abc import Callable
@@ -16,11 +14,15 @@ from datetime import date
 from typing import Any
 
 from devtools.sandbox import data
+from devtools.sandbox.splits import Split, of_symbol
 from devtools.sandbox.wire import (
     JSON_TYPE,
+    RANGE_OPS,
     BadRequest,
     Request,
     Response,
+    decode_cursor,
+    encode_cursor,
     int_param,
     massive_error,
     request_id,
@@ -44,13 +46,15 @@ class _ChainIndex:
 
 
 def _index_at(request: Request, symbol: str) -> _ChainIndex:
-    """The chain as of the request's moment: priced at what the symbol's bars show then."""
-    return _chain_index(symbol, request.today, data.spot_at(symbol, request.today, request.now))
+    """The chain as of the request's moment: priced at what the symbol's (adjusted) bars show then."""
+    live = of_symbol(symbol, request.splits)
+    spot = data.spot_at(symbol, request.today, request.now, splits=live)
+    return _chain_index(symbol, request.today, spot, live)
 
 
 @functools.lru_cache(maxsize=256)
-def _chain_index(symbol: str, today: date, spot: float | None) -> _ChainIndex:
-    records = data.chain_records(symbol, today, spot)
+def _chain_index(symbol: str, today: date, spot: float | None, live: tuple[Split, ...]) -> _ChainIndex:
+    records = data.chain_records(symbol, today, spot, splits=live)
     details = [record["details"] for record in records]
     expirations = tuple(d["expiration_date"] for d in details)
     strikes = tuple(float(d["strike_price"]) for d in details)
@@ -81,19 +85,10 @@ def _malformed_body(record: dict[str, Any], position: int) -> bytes:
     return json.dumps(broken, separators=(",", ":")).encode()
 
 
-_RANGE_OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "": lambda value, bound: value == bound,
-    ".gte": lambda value, bound: value >= bound,
-    ".gt": lambda value, bound: value > bound,
-    ".lte": lambda value, bound: value <= bound,
-    ".lt": lambda value, bound: value < bound,
-}
-
-
 CHAIN_PARAMS = frozenset(
     {"contract_type", "limit", "order", "sort"}
-    | {f"expiration_date{op}" for op in _RANGE_OPS}
-    | {f"strike_price{op}" for op in _RANGE_OPS}
+    | {f"expiration_date{op}" for op in RANGE_OPS}
+    | {f"strike_price{op}" for op in RANGE_OPS}
 )
 
 
@@ -115,7 +110,7 @@ def _type_test(contract_type: str) -> Test:
 def _chain_filter(params: dict[str, str]) -> Test:
     """Compile the chain's filter parameters into a predicate over record positions."""
     tests: list[Test] = []
-    for op, compare in _RANGE_OPS.items():
+    for op, compare in RANGE_OPS.items():
         if (raw := params.get(f"expiration_date{op}")) is not None:
             try:
                 bound_date = date.fromisoformat(raw).isoformat()
@@ -135,27 +130,10 @@ def _chain_filter(params: dict[str, str]) -> Test:
     return lambda idx, i: all(test(idx, i) for test in tests)
 
 
-def _encode_cursor(params: dict[str, str], offset: int) -> str:
-    raw = json.dumps({**params, "offset": offset}, separators=(",", ":"), sort_keys=True)
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[dict[str, str], int]:
-    try:
-        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        offset = int(decoded.pop("offset"))
-        params = {str(k): str(v) for k, v in decoded.items() if k in CHAIN_PARAMS}
-    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
-        raise BadRequest("Invalid cursor.") from None
-    if offset < 0:
-        raise BadRequest("Invalid cursor.")
-    return params, offset
-
-
 def options_chain(request: Request, symbol: str, *, malformed: int = 0) -> Response:
     """`GET /v3/snapshot/options/{T}`: filtered, sorted, paginated with an absolute next_url."""
     if "cursor" in request.query:
-        params, offset = _decode_cursor(request.query["cursor"])
+        params, offset = decode_cursor(request.query["cursor"], CHAIN_PARAMS)
     else:
         params = {k: v for k, v in request.query.items() if k in CHAIN_PARAMS}
         offset = 0
@@ -184,7 +162,7 @@ def options_chain(request: Request, symbol: str, *, malformed: int = 0) -> Respo
     ]
     body = b'{"results":[' + b",".join(bodies) + b'],"status":"OK","request_id":"' + rid + b'"'
     if offset + limit < len(selected):
-        cursor = _encode_cursor(params, offset + limit)
+        cursor = encode_cursor(params, offset + limit)
         next_url = f"{request.host_url}/v3/snapshot/options/{symbol}?cursor={cursor}"
         body += b',"next_url":' + json.dumps(next_url).encode()
     return Response(200, body + b"}", {"Content-Type": JSON_TYPE})

@@ -1,4 +1,4 @@
-"""A client for the sandbox's control API (`/__sandbox/…`): faults, latency, down/up, counters.
+"""A client for the sandbox's control API (`/__sandbox/…`): faults, latency, down/up, clock, splits, counters.
 
 Tests and benchmarks script the provider's behaviour through it over HTTP, so they work the
 same against an in-process sandbox and one started with `manage.py marketdata_sandbox`.
@@ -6,7 +6,7 @@ same against an in-process sandbox and one started with `manage.py marketdata_sa
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import requests
@@ -20,12 +20,15 @@ class SandboxControl:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
 
-    def _post(self, action: str, payload: dict[str, Any] | None = None) -> None:
+    def _post(self, action: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
         response = requests.post(f"{self.base_url}/__sandbox/{action}", json=payload or {}, timeout=TIMEOUT)
         response.raise_for_status()
+        answer: dict[str, Any] = response.json()
+        return answer
 
     def reset(self) -> None:
-        """Clear faults, latency, down, malformed symbols, the legacy flag and the counters."""
+        """Clear faults, latency, down, malformed symbols, the legacy flag, the pinned moment,
+        live splits and the counters."""
         self._post("reset")
 
     def fault(
@@ -86,6 +89,16 @@ class SandboxControl:
         """
         self._post("clock", {"now": now.isoformat() if now is not None else None})
 
+    def split(self, symbol: str, split_from: float, split_to: float) -> date:
+        """Make `symbol` split today (`split_to` new shares for `split_from` old); return the date.
+
+        From then on the splits endpoint lists it, and the symbol's adjusted prices (aggs,
+        grouped daily, the snapshot, chains, earnings per share) are on the post-split level
+        for the whole history; `adjusted=false` shows the raw jump. `reset()` undoes it.
+        """
+        answer = self._post("split", {"symbol": symbol, "split_from": split_from, "split_to": split_to})
+        return date.fromisoformat(answer["execution_date"])
+
     def counters(self) -> dict[str, Any]:
         """Return {"total": n, "by_endpoint": {name: n}, "by_path": {path: n}}."""
         response = requests.get(f"{self.base_url}/__sandbox/counters", timeout=TIMEOUT)
@@ -94,5 +107,6 @@ class SandboxControl:
         return counters
 
     def count(self, endpoint: str) -> int:
-        """Requests counted for one endpoint (aggs, options_chain, option_contract, fmp_…)."""
+        """Requests counted for one endpoint (aggs, grouped_daily, stocks_snapshot, splits,
+        options_chain, option_contract, fmp_earnings, fmp_legacy)."""
         return int(self.counters()["by_endpoint"].get(endpoint, 0))

@@ -7,6 +7,10 @@ Chains and earnings depend on `(symbol, today)` and are cached per pair.
 
 Prices and greeks come from `marketdata.pricing.black_scholes` with a per-expiry IV
 smile and term structure; the ATM 30-day IV of any past session is `atm_iv_on`. No Django.
+
+Splits (`splits`: AVGO's in the history, live ones from the control API) scale the walk on
+the way out, never in the cached tuples: bars, spot, chains and earnings per share as of
+`today` are on today's adjusted level, raw bars on each session's own.
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ import math
 import random
 import threading
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 import numpy as np
 
+from devtools.sandbox.splits import HISTORY, Split, level, of_symbol
 from marketdata import occ
 from marketdata.market_hours import NEW_YORK
 from marketdata.pricing import black_scholes
@@ -388,12 +394,39 @@ def _bar(series: _Series, sessions: _Sessions, i: int) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=512)
 def _full_bars(symbol: str, today: date) -> tuple[dict[str, Any], ...]:
+    """The walk's bars up to `today` (shared by every caller: copy before changing one)."""
     _check_today(today)
     sessions = _sessions()
     series = _series(symbol)
     first = sessions.last_index(_years_before(today, BAR_YEARS) - timedelta(days=31)) + 1
     last = sessions.last_index(today)
     return tuple(_bar(series, sessions, i) for i in range(first, last + 1))
+
+
+def _scaled(bar: dict[str, Any], factor: float) -> dict[str, Any]:
+    """A new bar at `factor` times the prices and 1/`factor` times the volume (`bar` if 1)."""
+    if factor == 1.0:
+        return bar
+    prices = {key: round(bar[key] * factor, 4) for key in ("o", "h", "l", "c", "vw")}
+    return {**bar, **prices, "v": float(round(bar["v"] / factor))}
+
+
+def session_of(timestamp_ms: int) -> date:
+    """The New York date of a bar's `t` (Unix ms)."""
+    return datetime.fromtimestamp(timestamp_ms / 1000, tz=NEW_YORK).date()
+
+
+def _split_view(
+    symbol: str, today: date, bars: list[dict[str, Any]], *, adjusted: bool, live: Sequence[Split]
+) -> list[dict[str, Any]]:
+    """The walk's bars as the provider shows them: adjusted as of `today`, or raw per session."""
+    own = of_symbol(symbol, live)
+    if not any(split.ticker == symbol for split in (*HISTORY, *own)):
+        return bars
+    if adjusted:
+        factor = level(symbol, today, own)
+        return [_scaled(bar, factor) for bar in bars]
+    return [_scaled(bar, level(symbol, session_of(bar["t"]), own)) for bar in bars]
 
 
 def _partial(bar: dict[str, Any], fraction: float) -> dict[str, Any]:
@@ -415,33 +448,82 @@ def _partial(bar: dict[str, Any], fraction: float) -> dict[str, Any]:
     }
 
 
-def spot_at(symbol: str, today: date, now: datetime | None = None) -> float | None:
-    """The underlying's price at that moment: what its bars show (the partial bar in session)."""
-    bars = daily_bars(symbol, today, now)
+def spot_at(
+    symbol: str, today: date, now: datetime | None = None, *, splits: Sequence[Split] = ()
+) -> float | None:
+    """The underlying's price at that moment: what its (adjusted) bars show, partial in session."""
+    bars = daily_bars(symbol, today, now, splits=splits)
     return float(bars[-1]["c"]) if bars else None
 
 
-def daily_bars(symbol: str, today: date, now: datetime | None = None) -> list[dict[str, Any]]:
+def daily_bars(
+    symbol: str,
+    today: date,
+    now: datetime | None = None,
+    *,
+    adjusted: bool = True,
+    splits: Sequence[Split] = (),
+) -> list[dict[str, Any]]:
     """Return ~5 years of daily bars (wire rows {o,h,l,c,v,vw,t,n}) up to `today`, ascending.
 
     With `now` (aware) on `today`'s session: before the open there is no bar for today,
     during the session today's bar is partial. Without `now` today's bar is complete.
-    Unknown symbols have no bars.
+    Adjusted for the splits executed by `today` (`HISTORY` and the live `splits`), or raw
+    (each session at its own price level) with `adjusted=False`. Unknown symbols have no bars.
     """
     if symbol not in UNIVERSE:
         return []
     bars = [dict(bar) for bar in _full_bars(symbol, today)]
     sessions = _sessions()
     position = sessions.index.get(today)
-    if now is None or position is None or now.astimezone(NEW_YORK).date() != today:
-        return bars
-    opens_at, closes_at = sessions.opens[position], sessions.closes[position]
-    if now < opens_at:
-        return bars[:-1]
-    if now < closes_at:
-        fraction = (now - opens_at) / (closes_at - opens_at)
-        bars[-1] = _partial(bars[-1], max(0.01, fraction))
-    return bars
+    if now is not None and position is not None and now.astimezone(NEW_YORK).date() == today:
+        opens_at, closes_at = sessions.opens[position], sessions.closes[position]
+        if now < opens_at:
+            bars.pop()
+        elif now < closes_at:
+            fraction = (now - opens_at) / (closes_at - opens_at)
+            bars[-1] = _partial(bars[-1], max(0.01, fraction))
+    return _split_view(symbol, today, bars, adjusted=adjusted, live=splits)
+
+
+def session_hours(day: date) -> tuple[datetime, datetime] | None:
+    """The session's open and close (aware, UTC), or None when `day` is not an NYSE session."""
+    sessions = _sessions()
+    position = sessions.index.get(day)
+    if position is None:
+        return None
+    return sessions.opens[position], sessions.closes[position]
+
+
+def grouped_daily(
+    session: date,
+    today: date,
+    now: datetime | None = None,
+    *,
+    adjusted: bool = True,
+    splits: Sequence[Split] = (),
+) -> list[dict[str, Any]]:
+    """Every symbol's bar of `session` as grouped daily answers it: `T` added, `t` at 16:00
+    New York (the aggregate window's end, not the bar's start as in per-symbol aggs).
+
+    [] for a day that is no session, or a session not completed as of (`today`, `now`).
+    """
+    _check_today(today)
+    sessions = _sessions()
+    position = sessions.index.get(session)
+    if position is None or session > today:
+        return []
+    on_today = session == today and now is not None and now.astimezone(NEW_YORK).date() == today
+    if on_today and now is not None and now < sessions.closes[position]:
+        return []  # today's session is not complete yet
+    end_ms = int(datetime.combine(session, time(16), tzinfo=NEW_YORK).timestamp()) * 1000
+    rows = []
+    for symbol in UNIVERSE:
+        bar = _bar(_series(symbol), sessions, position)
+        own = of_symbol(symbol, splits)
+        factor = level(symbol, today if adjusted else session, own)
+        rows.append({"T": symbol, **_scaled(bar, factor), "t": end_ms})
+    return rows
 
 
 # --- implied volatility model ------------------------------------------------------------
@@ -551,13 +633,19 @@ def _number(value: float) -> float | int:
 
 
 @functools.lru_cache(maxsize=256)
-def _chain(symbol: str, today: date, spot: float) -> tuple[dict[str, Any], ...]:
-    """The chain priced at `spot`: the underlying's price at the moment it is asked for."""
+def _chain(symbol: str, today: date, spot: float, factor: float = 1.0) -> tuple[dict[str, Any], ...]:
+    """The chain priced at `spot`: the underlying's price at the moment it is asked for.
+
+    `factor` is the symbol's split level as of today (see `splits.level`): yesterday's close,
+    which prices the contracts' previous close, is on the same (adjusted) scale as `spot`.
+    """
     _check_today(today)
     profile = UNIVERSE[symbol]
     sessions = _sessions()
     position = sessions.last_index(today)
     previous_spot = _series(symbol).closes[position - 1]
+    if factor != 1.0:
+        previous_spot = round(previous_spot * factor, 4)
     session = sessions.dates[position]
     close_ns = int(sessions.closes[position].timestamp()) * 1_000_000_000
     day_ns = sessions.midnight_ms[position] * 1_000_000
@@ -750,18 +838,24 @@ def _copy(record: dict[str, Any]) -> dict[str, Any]:
     return {key: dict(value) if isinstance(value, dict) else value for key, value in record.items()}
 
 
-def chain_records(symbol: str, today: date, spot: float | None = None) -> tuple[dict[str, Any], ...]:
+def chain_records(
+    symbol: str, today: date, spot: float | None = None, *, splits: Sequence[Split] = ()
+) -> tuple[dict[str, Any], ...]:
     """The cached chain records at `spot` (default: today's close), sorted by ticker; shared,
-    so callers must not mutate them."""
+    so callers must not mutate them. Live `splits` put yesterday's close on today's scale."""
     if symbol not in UNIVERSE:
         return ()
-    at = spot if spot is not None else spot_at(symbol, today)
-    return _chain(symbol, today, at) if at is not None else ()
+    at = spot if spot is not None else spot_at(symbol, today, splits=splits)
+    factor = level(symbol, today, of_symbol(symbol, splits))
+    return _chain(symbol, today, at, factor) if at is not None else ()
 
 
-def chain(symbol: str, today: date, now: datetime | None = None) -> list[dict[str, Any]]:
+def chain(
+    symbol: str, today: date, now: datetime | None = None, *, splits: Sequence[Split] = ()
+) -> list[dict[str, Any]]:
     """Return every contract's snapshot record at that moment (wire shape), sorted by ticker."""
-    return [_copy(record) for record in chain_records(symbol, today, spot_at(symbol, today, now))]
+    spot = spot_at(symbol, today, now, splits=splits)
+    return [_copy(record) for record in chain_records(symbol, today, spot, splits=splits)]
 
 
 # --- earnings ----------------------------------------------------------------------------
@@ -778,17 +872,23 @@ def _visible_reports(symbol: str, today: date) -> list[_Report]:
     return list(reversed(past + upcoming))
 
 
-def earnings(symbol: str, today: date) -> list[dict[str, Any]]:
+def _per_share(value: float, factor: float) -> float:
+    """Earnings per share on the split level of the prices (as FMP restates them)."""
+    return value if factor == 1.0 else round(value * factor, 2)
+
+
+def earnings(symbol: str, today: date, *, splits: Sequence[Split] = ()) -> list[dict[str, Any]]:
     """Return FMP `/stable/earnings` rows, newest first; upcoming reports have null actuals."""
     rows = []
+    factor = level(symbol, today, of_symbol(symbol, splits))
     for report in _visible_reports(symbol, today):
         reported = report.day < today
         rows.append(
             {
                 "symbol": symbol,
                 "date": report.day.isoformat(),
-                "epsActual": report.eps_actual if reported else None,
-                "epsEstimated": report.eps_estimated,
+                "epsActual": _per_share(report.eps_actual, factor) if reported else None,
+                "epsEstimated": _per_share(report.eps_estimated, factor),
                 "revenueActual": report.revenue_actual if reported else None,
                 "revenueEstimated": report.revenue_estimated,
                 "lastUpdated": (min(today, report.day + timedelta(days=1))).isoformat(),
@@ -797,17 +897,18 @@ def earnings(symbol: str, today: date) -> list[dict[str, Any]]:
     return rows
 
 
-def legacy_earnings(symbol: str, today: date) -> list[dict[str, Any]]:
+def legacy_earnings(symbol: str, today: date, *, splits: Sequence[Split] = ()) -> list[dict[str, Any]]:
     """Return FMP's legacy `/api/v3/historical/earning_calendar` rows, newest first."""
     rows = []
+    factor = level(symbol, today, of_symbol(symbol, splits))
     for report in _visible_reports(symbol, today):
         reported = report.day < today
         rows.append(
             {
                 "date": report.day.isoformat(),
                 "symbol": symbol,
-                "eps": report.eps_actual if reported else None,
-                "epsEstimated": report.eps_estimated,
+                "eps": _per_share(report.eps_actual, factor) if reported else None,
+                "epsEstimated": _per_share(report.eps_estimated, factor),
                 "time": "amc" if report.after_close else "bmo",
                 "revenue": report.revenue_actual if reported else None,
                 "revenueEstimated": report.revenue_estimated,

@@ -2,7 +2,8 @@
 
 Each function turns a parsed request into a `Response` (status, headers, body bytes). The
 server adds what needs the socket or the clock (latency, hangs, resets, "down"). The options
-chain and contract snapshots are in `chain`; the wire format in `wire`.
+chain and contract snapshots are in `chain`, grouped daily and the stocks snapshot in `stocks`,
+splits in `reference`; the wire format in `wire`.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from typing import Any
 
 from devtools.sandbox import data
 from devtools.sandbox.chain import option_contract, options_chain
+from devtools.sandbox.reference import SPLITS_PATH, stock_splits
+from devtools.sandbox.stocks import GROUPED_PATH, SNAPSHOT_PATH, grouped_daily, stocks_snapshot
 from devtools.sandbox.wire import (
     BadRequest,
     Request,
     Response,
+    adjusted_param,
     error_for,
     fmp_error,
     int_param,
@@ -68,6 +72,12 @@ def route(request: Request, *, malformed: Callable[[str], int], legacy_fmp: bool
     try:
         if match := AGGS_PATH.match(request.path):
             return aggs(request, **match.groupdict())
+        if match := GROUPED_PATH.match(request.path):
+            return grouped_daily(request, **match.groupdict())
+        if SNAPSHOT_PATH.match(request.path):
+            return stocks_snapshot(request)
+        if SPLITS_PATH.match(request.path):
+            return stock_splits(request)
         if match := CONTRACT_PATH.match(request.path):
             return option_contract(request, **match.groupdict())
         if match := CHAIN_PATH.match(request.path):
@@ -105,12 +115,13 @@ def aggs(request: Request, *, ticker: str, multiplier: str, timespan: str, start
         raise BadRequest("The sandbox serves daily bars only (multiplier 1, timespan day).")
     low, high = _bound(start, "from"), _bound(end, "to")
     query = request.query
-    adjusted = query.get("adjusted", "true").lower() != "false"
+    adjusted = adjusted_param(query)
     order = query.get("sort", "asc")
     if order not in ("asc", "desc"):
         raise BadRequest("sort must be asc or desc.")
     limit = int_param(query, "limit", AGGS_LIMIT_DEFAULT, 1, AGGS_LIMIT_MAX)
-    rows = [bar for bar in data.daily_bars(ticker, request.today, request.now) if low <= bar["t"] <= high]
+    bars = data.daily_bars(ticker, request.today, request.now, adjusted=adjusted, splits=request.splits)
+    rows = [bar for bar in bars if low <= bar["t"] <= high]
     if order == "desc":
         rows.reverse()
     rows = rows[:limit]
@@ -142,7 +153,7 @@ def fmp_earnings(request: Request) -> Response:
     if not symbol:
         raise BadRequest("Invalid or missing query parameter - symbol")
     # FMP spells class shares with a dash (BRK-B); the universe keys them as Massive does (BRK.B).
-    rows = data.earnings(symbol.replace("-", "."), request.today)
+    rows = data.earnings(symbol.replace("-", "."), request.today, splits=request.splits)
     return json_response(_limited([{**row, "symbol": symbol} for row in rows], request.query))
 
 
@@ -150,5 +161,5 @@ def fmp_legacy(request: Request, symbol: str, *, enabled: bool) -> Response:
     """`GET /api/v3/historical/earning_calendar/{T}`: 403 "Legacy Endpoint" unless enabled."""
     if not enabled:
         return fmp_error(403, FMP_LEGACY_MESSAGE)
-    rows = data.legacy_earnings(symbol.upper().replace("-", "."), request.today)
+    rows = data.legacy_earnings(symbol.upper().replace("-", "."), request.today, splits=request.splits)
     return json_response(_limited([{**row, "symbol": symbol.upper()} for row in rows], request.query))

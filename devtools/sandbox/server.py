@@ -29,6 +29,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from devtools.sandbox import data, routes, wire
 from devtools.sandbox.control import SandboxControl
+from devtools.sandbox.splits import Split
 from devtools.sandbox.state import Fault, SandboxState
 from devtools.sandbox.wire import Request, Response
 
@@ -142,6 +143,7 @@ class SandboxServer:
             host_url=f"http://{headers['Host']}" if headers.get("Host") else self.base_url,
             today=today,
             now=now,
+            splits=state.splits,
         )
         if not wire.authorized(request):
             return wire.error_for(path, 401)
@@ -176,6 +178,10 @@ class SandboxServer:
                 state.set_legacy_fmp(bool(payload.get("enabled", True)))
             elif action == "clock":
                 state.set_now(_moment(payload.get("now")))
+            elif action == "split":
+                split = _split(payload, today=self.clock()[0])
+                state.add_split(split)
+                return _ok({"ok": True, "execution_date": split.execution_date.isoformat()})
             else:
                 return _control_error(404, f"unknown control action {action!r}")
         except ValueError as exc:
@@ -188,6 +194,15 @@ def _number(payload: dict[str, Any], key: str) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise ValueError(f"{key} must be a number")
     return float(value)
+
+
+def _split(payload: dict[str, Any], *, today: date) -> Split:
+    """A live split of a universe symbol, executed today."""
+    symbol = payload.get("symbol")
+    if not isinstance(symbol, str) or symbol not in data.UNIVERSE:
+        raise ValueError("symbol must be one of the sandbox's symbols")
+    split_from, split_to = _number(payload, "split_from"), _number(payload, "split_to")
+    return Split(symbol, today, split_from, split_to, live=True)
 
 
 def _moment(value: Any) -> datetime | None:

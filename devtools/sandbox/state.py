@@ -1,4 +1,4 @@
-"""The sandbox's mutable state: scripted faults, latency, down, malformed symbols, counters.
+"""The sandbox's mutable state: scripted faults, latency, down, malformed symbols, live splits, counters.
 
 One lock guards it all, so request threads and the control API can race safely. Faults are
 deterministic: a queue consumed in order by the provider requests whose path matches.
@@ -13,12 +13,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
+from devtools.sandbox.splits import Split
+
 FaultKind = Literal["status", "hang", "invalid_json", "reset"]
 FAULT_KINDS: tuple[str, ...] = ("status", "hang", "invalid_json", "reset")
 
 # Endpoint names the counters report, by path shape.
 _ENDPOINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("aggs", re.compile(r"^/v2/aggs/ticker/")),
+    ("grouped_daily", re.compile(r"^/v2/aggs/grouped/")),
+    ("stocks_snapshot", re.compile(r"^/v2/snapshot/locale/us/markets/stocks/tickers/?$")),
+    ("splits", re.compile(r"^/v3/reference/splits/?$")),
     ("option_contract", re.compile(r"^/v3/snapshot/options/[^/]+/[^/]+/?$")),
     ("options_chain", re.compile(r"^/v3/snapshot/options/[^/]+/?$")),
     ("fmp_earnings", re.compile(r"^/stable/earnings/?$")),
@@ -92,12 +97,14 @@ class SandboxState:
         self._malformed: dict[str, int] = {}
         self._legacy_fmp = False
         self._now: datetime | None = None
+        self._splits: list[Split] = []
         self._total = 0
         self._by_endpoint: Counter[str] = Counter()
         self._by_path: Counter[str] = Counter()
 
     def reset(self) -> None:
-        """Clear faults, latency, down, malformed symbols, the legacy flag and the counters."""
+        """Clear faults, latency, down, malformed symbols, the legacy flag, the pinned moment,
+        live splits and the counters."""
         with self._lock:
             self._faults.clear()
             self._latency = 0.0
@@ -105,6 +112,7 @@ class SandboxState:
             self._malformed.clear()
             self._legacy_fmp = False
             self._now = None
+            self._splits.clear()
             self._total = 0
             self._by_endpoint.clear()
             self._by_path.clear()
@@ -210,3 +218,18 @@ class SandboxState:
             raise ValueError("now must carry a timezone")
         with self._lock:
             self._now = now
+
+    @property
+    def splits(self) -> tuple[Split, ...]:
+        """The live splits made so far, in order."""
+        with self._lock:
+            return tuple(self._splits)
+
+    def add_split(self, split: Split) -> None:
+        """Make `split` happen (it must be live: the walk is the level before it)."""
+        if not split.live:
+            raise ValueError("only live splits can be added")
+        if not (split.split_from > 0 and split.split_to > 0):
+            raise ValueError("split_from and split_to must be positive")
+        with self._lock:
+            self._splits.append(split)

@@ -5,11 +5,17 @@ Shared by the routes (`routes`, `chain`); the server turns a `Response` into byt
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import operator
 import uuid
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+
+from devtools.sandbox.splits import Split
 
 JSON_TYPE = "application/json; charset=utf-8"
 
@@ -57,6 +63,16 @@ FMP_MESSAGES: dict[int, str] = {
 }
 
 
+# Filter suffixes of Massive's list endpoints (`expiration_date.gte=…`): how a value meets its bound.
+RANGE_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "": operator.eq,
+    ".gte": operator.ge,
+    ".gt": operator.gt,
+    ".lte": operator.le,
+    ".lt": operator.lt,
+}
+
+
 # A body cut off mid-record: what a truncated upstream response looks like.
 NOT_JSON = b'{"status":"OK","request_id":"0","results":[{"break_even_price":1.0,"day":{"chan'
 
@@ -82,6 +98,7 @@ class Request:
     host_url: str  # scheme://host:port the client used, for absolute next_url links
     today: date
     now: datetime | None = None
+    splits: tuple[Split, ...] = ()  # live splits made by the control API, in order
 
 
 class BadRequest(ValueError):
@@ -144,6 +161,11 @@ def authorized(request: Request) -> bool:
     return bool(request.query.get("apiKey", "").strip())
 
 
+def adjusted_param(query: dict[str, str]) -> bool:
+    """Massive's `adjusted` flag: split-adjusted unless it says false."""
+    return query.get("adjusted", "true").lower() != "false"
+
+
 def int_param(query: dict[str, str], name: str, default: int, low: int, high: int) -> int:
     """An integer query parameter within [low, high]; BadRequest otherwise."""
     raw = query.get(name)
@@ -156,3 +178,22 @@ def int_param(query: dict[str, str], name: str, default: int, low: int, high: in
     if not low <= value <= high:
         raise BadRequest(f"'{name}' must be between {low} and {high}.")
     return value
+
+
+def encode_cursor(params: dict[str, str], offset: int) -> str:
+    """An opaque `cursor` for next_url: the page's filter parameters and where it starts."""
+    raw = json.dumps({**params, "offset": offset}, separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, allowed: Collection[str]) -> tuple[dict[str, str], int]:
+    """The parameters (only the `allowed` ones) and offset of a cursor; BadRequest if it is bad."""
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        offset = int(decoded.pop("offset"))
+        params = {str(k): str(v) for k, v in decoded.items() if k in allowed}
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+        raise BadRequest("Invalid cursor.") from None
+    if offset < 0:
+        raise BadRequest("Invalid cursor.")
+    return params, offset

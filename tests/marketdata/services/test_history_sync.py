@@ -56,3 +56,21 @@ def test_an_unknown_symbol_is_an_error_beside_the_others(sandbox) -> None:
 
     assert sync.errors["ZZZZ"].code == "ticker_not_found"
     assert history_stored_through(["AAPL", "ZZZZ"])["AAPL"] == TUESDAY_CLOSE.date()
+
+
+def test_many_symbols_one_session_behind_take_one_grouped_daily_call(sandbox) -> None:
+    symbols = ["AAPL", "MSFT", "NVDA"]
+    history_sync(symbols, now=TUESDAY_CLOSE)
+    sandbox.control.reset()
+    sandbox.control.pin_now(WEDNESDAY_CLOSE)
+
+    with clock.pinned(WEDNESDAY_CLOSE):
+        sync = history_sync(symbols, now=clock.now())
+
+    counters = sandbox.control.counters()["by_endpoint"]
+    assert counters == {"grouped_daily": 1} and sync.errors == {}
+    wednesday = WEDNESDAY_CLOSE.date()
+    for symbol in symbols:
+        (stored,) = history_bars(symbol, since=wednesday)
+        wire = sandbox_data.daily_bars(symbol, wednesday)[-1]
+        assert (stored.session, stored.close, stored.volume) == (wednesday, wire["c"], wire["v"])
