@@ -28,6 +28,21 @@ class DailyBar:
     transactions: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class StockSplit:
+    """A split executed on `execution_date`: `split_from` old shares became `split_to` new ones."""
+
+    symbol: str
+    execution_date: date
+    split_from: float
+    split_to: float
+
+    @property
+    def price_factor(self) -> float:
+        """What prices before the split are multiplied by to be comparable (0.1 for 10-for-1)."""
+        return self.split_from / self.split_to
+
+
 BAR_COLUMNS = ("d", "o", "h", "l", "c", "v", "vw", "n")
 
 

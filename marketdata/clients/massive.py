@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
-from massive.rest.models import Agg, GroupedDailyAgg, OptionContractSnapshot
+from massive.rest.models import Agg, GroupedDailyAgg, OptionContractSnapshot, Split, TickerSnapshot
 
 from core.deadline import Deadline
 from marketdata.clients.massive_adapter import PROVIDER, MalformedRecord, MassiveRESTClient
 from marketdata.clients.retry import RetryPolicy
 from marketdata.clients.throttle import UpstreamThrottle
-from marketdata.domain import ContractType, DailyBar, OptionSnapshot
+from marketdata.domain import ContractType, DailyBar, OptionSnapshot, StockSplit
 from marketdata.exceptions import MalformedResponse, TickerNotFound
 from marketdata.market_hours import NEW_YORK
 from marketdata.metrics import MALFORMED_RECORDS
@@ -33,6 +33,10 @@ T = TypeVar("T")
 
 CHAIN_PAGE_SIZE = 250  # the provider's maximum
 BARS_LIMIT = 50_000  # the provider's maximum: five years of daily bars in one request
+SPLITS_PAGE_SIZE = 1000  # the provider's maximum
+# The stocks snapshot takes its tickers in the URL: batches keep the query well under the
+# ~8 KB request lines servers accept (2,000 characters: ~300 symbols per call).
+MAX_TICKERS_IN_URL = 2000
 VALIDATION_DAYS = 7  # spec §4: a symbol is known when it has bars in the last week
 
 
@@ -100,6 +104,37 @@ class MassiveClient:
             records, lambda agg: grouped_bar_from_agg(agg, session), endpoint="grouped_daily", symbol="market"
         )
         return dict(typed)
+
+    def get_stocks_snapshot(
+        self, tickers: Sequence[str], *, session: date, deadline: Deadline | None = None
+    ) -> dict[str, DailyBar]:
+        """Today's bar so far of each ticker that traded today, by ticker (the stocks snapshot).
+
+        One request per batch of tickers whose comma-joined list fits a URL; before the open
+        the provider sends a zero `day`, which is no bar and is left out.
+        """
+        bars: dict[str, DailyBar] = {}
+        for batch in _url_batches(tickers):
+            with self.rest.scope("stocks_snapshot", "market", deadline):
+                records = self.rest.get_snapshot_all("stocks", tickers=list(batch))
+            if not isinstance(records, list):
+                raise MalformedResponse("Massive sent a stocks snapshot mojo cannot read.")
+            typed = _typed(
+                records, lambda snapshot: snapshot_day_bar(snapshot, session), endpoint="stocks_snapshot",
+                symbol="market",
+            )  # fmt: skip
+            bars.update((ticker, bar) for ticker, bar in typed if bar is not None)
+        return bars
+
+    def list_splits(self, *, since: date, deadline: Deadline | None = None) -> list[StockSplit]:
+        """Every split of the market executed on or after `since`, oldest first (all pages)."""
+        with self.rest.scope("splits", "market", deadline):
+            records = list(
+                self.rest.list_splits(
+                    execution_date_gte=since, limit=SPLITS_PAGE_SIZE, sort="execution_date", order="asc"
+                )
+            )
+        return _typed(records, split_from_model, endpoint="splits", symbol="market")
 
     def get_options_chain_snapshot(
         self,
@@ -194,6 +229,48 @@ def grouped_bar_from_agg(agg: GroupedDailyAgg, session: date) -> tuple[str, Dail
         vwap=_number(agg.vwap, "vw"),
         transactions=int(transactions) if transactions is not None else None,
     )
+
+
+def snapshot_day_bar(snapshot: TickerSnapshot, session: date) -> tuple[str, DailyBar | None]:
+    """(ticker, today's bar so far) of a stocks snapshot; None for the zero `day` before the open."""
+    if not isinstance(snapshot.ticker, str) or not snapshot.ticker:
+        raise ValueError("ticker is missing")
+    day = snapshot.day
+    if day is None or not _number(day.close, "day.c") or not _number(day.volume, "day.v"):
+        return snapshot.ticker, None
+    return snapshot.ticker, DailyBar(
+        session=session,
+        open=_required(day.open, "day.o"),
+        high=_required(day.high, "day.h"),
+        low=_required(day.low, "day.l"),
+        close=_required(day.close, "day.c"),
+        volume=_required(day.volume, "day.v"),
+        vwap=_number(day.vwap, "day.vw"),
+    )
+
+
+def split_from_model(split: Split) -> StockSplit:
+    """The StockSplit of one library `Split`; ValueError when a field is unusable."""
+    if not isinstance(split.ticker, str) or not split.ticker or not split.execution_date:
+        raise ValueError("ticker or execution_date is missing")
+    split_from, split_to = _required(split.split_from, "split_from"), _required(split.split_to, "split_to")
+    if split_from <= 0 or split_to <= 0:
+        raise ValueError("a split ratio is not positive")
+    return StockSplit(split.ticker, date.fromisoformat(split.execution_date), split_from, split_to)
+
+
+def _url_batches(tickers: Sequence[str]) -> Iterator[Sequence[str]]:
+    """Tickers in batches whose comma-joined list stays under MAX_TICKERS_IN_URL characters."""
+    batch: list[str] = []
+    length = 0
+    for ticker in tickers:
+        if batch and length + len(ticker) + 1 > MAX_TICKERS_IN_URL:
+            yield batch
+            batch, length = [], 0
+        batch.append(ticker)
+        length += len(ticker) + 1
+    if batch:
+        yield batch
 
 
 def option_snapshot_from_model(model: OptionContractSnapshot, *, underlying: str) -> OptionSnapshot:
