@@ -10,6 +10,7 @@ serves on 127.0.0.1:8000.
 from __future__ import annotations
 
 import logging
+import signal
 from typing import Any
 
 from django.conf import settings
@@ -31,12 +32,19 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="Set everything up, then exit.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        redis = self._start_redis()
-        sandbox = self._start_sandbox()
-        self._offline = sandbox is not None
+        # While serving, SIGTERM (a supervisor, `kill`) and SIGINT end the demo through the
+        # `finally` below, so its private redis-server and sandbox stop too; SIGINT is handled
+        # here because a process started in the background of a shell inherits it ignored.
+        serving = not options["no_serve"]
+        previous = {signum: signal.signal(signum, _stop) for signum in _STOP_SIGNALS} if serving else {}
+        redis: LocalRedis | None = None
+        sandbox: SandboxServer | None = None
         try:
+            redis = self._start_redis()
+            sandbox = self._start_sandbox()
+            self._offline = sandbox is not None
             self._prepare()
-            if not options["no_serve"]:
+            if serving:
                 self._announce(options["host"], options["port"])
                 call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=False)
         finally:
@@ -44,6 +52,8 @@ class Command(BaseCommand):
                 sandbox.stop()
             if redis is not None:
                 redis.stop()
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
     def _start_redis(self) -> LocalRedis | None:
         if settings.REDIS_URL:
@@ -105,3 +115,10 @@ class Command(BaseCommand):
                 f"  password   {self._password}   (generated now; shown once)\n"
             )
         )
+
+
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def _stop(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)

@@ -1,0 +1,70 @@
+"""`make demo` stopped by a signal stops what it started: its private redis-server included."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from devtools.localredis import free_port
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[3]
+READY_SECONDS = 90  # migrate, demo data and a refresh of five symbols: a liveness bound
+
+
+def _answers(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.parametrize(
+    ("signum", "prefix"),
+    [
+        (signal.SIGTERM, ""),
+        (signal.SIGINT, ""),
+        (signal.SIGINT, "trap '' INT; "),  # started with SIGINT ignored, as a background job is
+    ],
+)
+def test_a_stopped_demo_leaves_no_redis_server_behind(tmp_path: Path, signum: int, prefix: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="mojo.settings.local", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    )
+    command = f"{prefix}exec {sys.executable} manage.py demo --port {free_port()}"
+    demo = subprocess.Popen(
+        ["bash", "-c", command],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert demo.stdout is not None
+        output, redis_port, deadline = "", None, time.monotonic() + READY_SECONDS
+        while "mojo demo is ready" not in output and time.monotonic() < deadline:
+            output += demo.stdout.readline()
+            if redis_port is None and (
+                found := re.search(r"redis-server at redis://127\.0\.0\.1:(\d+)", output)
+            ):
+                redis_port = int(found.group(1))
+        assert redis_port is not None and _answers(redis_port), output
+        time.sleep(0.5)  # runserver starts listening right after the announcement
+
+        demo.send_signal(signum)
+        demo.wait(timeout=30)
+
+        assert not _answers(redis_port), output
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait()
