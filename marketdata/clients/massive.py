@@ -200,26 +200,19 @@ class MassiveClient:
 def daily_bar_from_agg(agg: Agg) -> DailyBar:
     """Return the DailyBar for one library `Agg`; ValueError when a field is unusable."""
     timestamp = _required(agg.timestamp, "t")
-    session = datetime.fromtimestamp(timestamp / 1000, tz=NEW_YORK).date()
-    transactions = _number(agg.transactions, "n")
-    return DailyBar(
-        session=session,
-        open=_required(agg.open, "o"),
-        high=_required(agg.high, "h"),
-        low=_required(agg.low, "l"),
-        close=_required(agg.close, "c"),
-        volume=_required(agg.volume, "v"),
-        vwap=_number(agg.vwap, "vw"),
-        transactions=int(transactions) if transactions is not None else None,
-    )
+    return _bar(agg, datetime.fromtimestamp(timestamp / 1000, tz=NEW_YORK).date())
 
 
 def grouped_bar_from_agg(agg: GroupedDailyAgg, session: date) -> tuple[str, DailyBar]:
     """Return (ticker, DailyBar of `session`) for one grouped-daily record; ValueError when unusable."""
     if not isinstance(agg.ticker, str) or not agg.ticker:
         raise ValueError("T is missing")
+    return agg.ticker, _bar(agg, session)
+
+
+def _bar(agg: Agg | GroupedDailyAgg, session: date) -> DailyBar:
     transactions = _number(agg.transactions, "n")
-    return agg.ticker, DailyBar(
+    return DailyBar(
         session=session,
         open=_required(agg.open, "o"),
         high=_required(agg.high, "h"),

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
+from django_redis import get_redis_connection
 from redis.connection import Connection
 from rest_framework.test import APIRequestFactory
 from rest_framework.throttling import SimpleRateThrottle
@@ -103,14 +104,21 @@ def test_each_request_is_one_redis_round_trip(monkeypatch: pytest.MonkeyPatch) -
 
 def test_the_wait_is_until_the_oldest_slot_leaves_the_window() -> None:
     request = anonymous_request("10.0.0.1")
-    allowed(FailOpenScopedRateThrottle, request, AUTH_VIEW)
-    time.sleep(0.4)
+    throttle = FailOpenScopedRateThrottle()
+    started = time.monotonic()
+    assert throttle.allow_request(request, AUTH_VIEW)
+    # Move that first slot 0.4 s into the past, by Redis's clock, instead of sleeping.
+    client = get_redis_connection("default")
+    ((member, score),) = client.zrange(throttle.key, 0, 0, withscores=True)
+    client.zadd(throttle.key, {member: score - 400_000})
     allowed(FailOpenScopedRateThrottle, request, AUTH_VIEW)
     allowed(FailOpenScopedRateThrottle, request, AUTH_VIEW)
     refused = FailOpenScopedRateThrottle()
     assert not refused.allow_request(request, AUTH_VIEW)
     wait = refused.wait()
-    assert wait is not None and 0.5 < wait <= 0.6
+    took = time.monotonic() - started
+    # 1 s window, the oldest slot 0.4 s old: 0.6 s less what the test itself took.
+    assert wait is not None and 0.6 - took - 0.01 <= wait <= 0.6
 
 
 def test_the_scoped_throttle_counts_per_client_address() -> None:
