@@ -93,6 +93,8 @@ class StockSummary(TypedDict):
     hv_20: Annotated[float | None, Doc("Annualised fraction (0.35 = 35 %).")]
     high_52w: float | None
     low_52w: float | None
+    spot_as_of: Annotated[IsoDateTime | None, Doc("When mojo fetched the price from the provider (UTC).")]
+    spot_source: SpotSource | None
     meta: Meta | None
 
 

@@ -20,6 +20,7 @@ from marketdata.services.bulk import cached_many
 from marketdata.services.earnings import EarningsInfo, earnings_info, unknown_earnings
 from marketdata.services.meta import meta_of
 from marketdata.services.option_prices import option_contract, with_price
+from marketdata.services.spot import spot_of
 from marketdata.symbols import normalize_symbol
 
 # A symbol with no stock data cached (or fetched) yet.
@@ -33,6 +34,8 @@ NO_STOCK_SUMMARY = StockSummary(
     hv_20=None,
     high_52w=None,
     low_52w=None,
+    spot_as_of=None,
+    spot_source=None,
     meta=None,
 )
 
@@ -114,6 +117,7 @@ def stock_summary(symbol: str, snapshot: MarketSnapshot) -> StockSummary | None:
     if stock is None:
         return None
     figures: Indicators = stock.value["indicators"]
+    spot = spot_of(stock)
     return {
         "price": stock.value["price"],
         "change_percent": stock.value["change_percent"],
@@ -124,5 +128,7 @@ def stock_summary(symbol: str, snapshot: MarketSnapshot) -> StockSummary | None:
         "hv_20": figures["hv_20"],
         "high_52w": figures["high_52w"],
         "low_52w": figures["low_52w"],
+        "spot_as_of": spot["spot_as_of"],
+        "spot_source": spot["spot_source"],
         "meta": meta_of(stock),
     }

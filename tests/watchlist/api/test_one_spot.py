@@ -50,7 +50,15 @@ def test_every_endpoint_gives_the_same_spot(sandbox, moment: datetime, source: s
     assert stock["price"] == options["spot"] == signals["spot"] == expected
     assert dashboard["watchlist"][0]["price"] == expected
     assert Decimal(str(position["current_price"])) == Decimal(str(expected))
-    assert stock["spot_source"] == options["spot_source"] == signals["spot_source"] == source
+    row = dashboard["watchlist"][0]
+    assert (
+        stock["spot_source"]
+        == options["spot_source"]
+        == signals["spot_source"]
+        == row["spot_source"]
+        == source
+    )
+    assert row["spot_as_of"] == stock["spot_as_of"]
     # The chain was fetched at the same moment: its analyses were made at that spot too.
     assert options["chain_spot"] == signals["chain_spot"] == expected
 
