@@ -231,15 +231,7 @@ def snapshot_day_bar(snapshot: TickerSnapshot, session: date) -> tuple[str, Dail
     day = snapshot.day
     if day is None or not _number(day.close, "day.c") or not _number(day.volume, "day.v"):
         return snapshot.ticker, None
-    return snapshot.ticker, DailyBar(
-        session=session,
-        open=_required(day.open, "day.o"),
-        high=_required(day.high, "day.h"),
-        low=_required(day.low, "day.l"),
-        close=_required(day.close, "day.c"),
-        volume=_required(day.volume, "day.v"),
-        vwap=_number(day.vwap, "day.vw"),
-    )
+    return snapshot.ticker, _bar(day, session)
 
 
 def split_from_model(split: Split) -> StockSplit:
