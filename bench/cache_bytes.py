@@ -53,11 +53,11 @@ def raw_json_bytes(url: str, params: dict[str, Any] | None) -> tuple[int, int]:
 def provider_calls(base_url: str, symbol: str) -> dict[str, dict[str, int]]:
     """The provider JSON of the calls mojo makes for one symbol's stock data and chain."""
     from marketdata.clients.massive import BARS_LIMIT, CHAIN_PAGE_SIZE
-    from marketdata.datasets import BARS_CALENDAR_DAYS
+    from marketdata.history_plan import HISTORY_CALENDAR_DAYS
     from marketdata.payloads import LONG_WINDOW_DAYS, SHORT_WINDOW_DAYS
 
     today = SANDBOX_TODAY
-    start = today - timedelta(days=BARS_CALENDAR_DAYS)
+    start = today - timedelta(days=HISTORY_CALENDAR_DAYS)
     chain_url = f"{base_url}/v3/snapshot/options/{symbol}"
     calls = {
         "aggs": (

@@ -11,24 +11,21 @@ DATASETS (with `refreshed=True` to make it a `refresh_market_data --only` choice
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 
 from core.deadline import Deadline
 from core.errors import MojoError
-from marketdata import cache, clock, market_hours, payloads, strategies
+from marketdata import cache, clock, history, market_hours, payloads, strategies
 from marketdata.cache import Cached
 from marketdata.clients import get_fmp_client, get_massive_client
-from marketdata.domain import DailyBar, bars_to_columns
-from marketdata.exceptions import EarningsUnavailable, ProviderError, TickerNotFound
+from marketdata.domain import bars_to_columns
+from marketdata.exceptions import EarningsUnavailable, ProviderError
 from marketdata.symbols import Symbol
-
-# ≥ 400 sessions, so SMA200 and 52-week figures exist for any listed stock.
-BARS_CALENDAR_DAYS = 730
 
 # The failures an `optional` data set turns into "unknown" rather than an error: not
 # configured (no key), or its provider failing.
@@ -45,6 +42,9 @@ class DataSet(Generic[S]):
     key: Callable[[S], str]
     fresh_ttl: Callable[[datetime], int]
     fetch: Callable[[S, Deadline | None], Any] | None  # None: written only as a companion
+    # One fetch for many subjects (each answered with its value or its MojoError), on the
+    # caller's thread: bulk reads and the refresh use it instead of one `fetch` per subject.
+    fetch_many: Callable[[Sequence[S], Deadline | None], Mapping[S, Any]] | None = None
     companions: tuple[str, ...] = ()  # the data sets this one's fetch writes too
     remember_unknown: bool = False  # remember TickerNotFound for an hour
     per_symbol: bool = True  # keyed by the symbol (invalidation deletes it with the symbol)
@@ -74,6 +74,34 @@ class DataSet(Generic[S]):
             remember_unknown=self.remember_unknown,
         )
 
+    def get_many(
+        self,
+        subjects: Sequence[S],
+        *,
+        force: bool = False,
+        deadline: Deadline | None = None,
+        entries: Mapping[str, cache.Entry] | None = None,
+        fetch_many: Callable[[Sequence[S], Deadline | None], Mapping[S, Any]] | None = None,
+    ) -> dict[S, Cached[Any] | MojoError]:
+        """Each subject's payload as `get` gives it, the misses fetched together (`fetch_many`).
+
+        Errors are returned beside the results, never raised. A caller that has done part of
+        the fetch's work may pass its own `fetch_many` (the refresh, which syncs history first).
+        """
+        fetch_many = fetch_many or self.fetch_many
+        if fetch_many is None:
+            raise TypeError(f"{self.name} has no fetch_many")
+        return cache.get_or_fetch_many(
+            keys={subject: self.key(subject) for subject in subjects},
+            dataset=self.name,
+            fetch_many=lambda wanted: fetch_many(wanted, deadline),
+            fresh_ttl=self.fresh_ttl,
+            force=force,
+            deadline=deadline,
+            entries=entries,
+            remember_unknown=self.remember_unknown,
+        )
+
     def store(self, subject: S, value: Any) -> None:
         """Write an entry another data set's fetch produced, fresh for this set's TTL from now."""
         at = clock.now()
@@ -84,26 +112,50 @@ class DataSet(Generic[S]):
 
 
 # --- Fetches ---------------------------------------------------------------------------------
-def _daily_bars(symbol: Symbol, deadline: Deadline | None) -> list[DailyBar]:
-    today = clock.market_today()
-    bars = get_massive_client().get_daily_bars(
-        symbol, today - timedelta(days=BARS_CALENDAR_DAYS), today, deadline=deadline
-    )
-    if not bars:
-        raise TickerNotFound(details={"symbol": symbol})
-    return bars
+def fetch_stocks(
+    symbols: Sequence[Symbol], deadline: Deadline | None, *, synced: history.HistorySync | None = None
+) -> dict[Symbol, Any]:
+    """Stock data of many symbols (bars stored beside); `synced`: their history was just synced."""
+    return _fetch_stock_entries(symbols, deadline, companion=BARS, synced=synced)
 
 
-def _fetch_stock(symbol: Symbol, deadline: Deadline | None) -> dict[str, Any]:
-    bars = _daily_bars(symbol, deadline)
-    BARS.store(symbol, bars_to_columns(bars))
-    return payloads.stock_payload(symbol, bars)
+def _fetch_bars_many(symbols: Sequence[Symbol], deadline: Deadline | None) -> dict[Symbol, Any]:
+    return _fetch_stock_entries(symbols, deadline, companion=STOCK)
 
 
-def _fetch_bars(symbol: Symbol, deadline: Deadline | None) -> dict[str, list[Any]]:
-    bars = _daily_bars(symbol, deadline)
-    STOCK.store(symbol, payloads.stock_payload(symbol, bars))
-    return bars_to_columns(bars)
+def _fetch_stock_entries(
+    symbols: Sequence[Symbol],
+    deadline: Deadline | None,
+    *,
+    companion: DataSet[Symbol],
+    synced: history.HistorySync | None = None,
+) -> dict[Symbol, Any]:
+    """Stock data and bars from stored history plus today's bar so far; one is stored, one returned."""
+    found: dict[Symbol, Any] = {}
+    for symbol, bars in history.history_with_today(
+        symbols, now=clock.now(), deadline=deadline, synced=synced
+    ).items():
+        if isinstance(bars, MojoError):
+            found[Symbol(symbol)] = bars
+            continue
+        entries = {STOCK: payloads.stock_payload(symbol, bars), BARS: bars_to_columns(bars)}
+        companion.store(Symbol(symbol), entries.pop(companion))
+        (found[Symbol(symbol)],) = entries.values()
+    return found
+
+
+def _one(
+    fetch_many: Callable[[Sequence[Symbol], Deadline | None], Mapping[Symbol, Any]],
+) -> Callable[[Symbol, Deadline | None], Any]:
+    """A single-subject fetch from a batch fetch: its value, or its error raised."""
+
+    def fetch(symbol: Symbol, deadline: Deadline | None) -> Any:
+        value = fetch_many([symbol], deadline)[symbol]
+        if isinstance(value, MojoError):
+            raise value
+        return value
+
+    return fetch
 
 
 def _fetch_chain(symbol: Symbol, deadline: Deadline | None) -> dict[str, Any]:
@@ -158,7 +210,8 @@ STOCK: DataSet[Symbol] = DataSet(
     cache.STOCK,
     cache.stock_cache_key,
     market_hours.quote_ttl,
-    _fetch_stock,
+    _one(fetch_stocks),
+    fetch_many=fetch_stocks,
     companions=(cache.BARS,),
     remember_unknown=True,
     refreshed=True,
@@ -167,7 +220,8 @@ BARS: DataSet[Symbol] = DataSet(
     cache.BARS,
     cache.bars_cache_key,
     market_hours.quote_ttl,
-    _fetch_bars,
+    _one(_fetch_bars_many),
+    fetch_many=_fetch_bars_many,
     companions=(cache.STOCK,),
     remember_unknown=True,
 )

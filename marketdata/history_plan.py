@@ -15,6 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+# The history kept and computed over: >= 400 sessions, so SMA 200 and 52-week figures exist.
+HISTORY_CALENDAR_DAYS = 730
+
 
 @dataclass(frozen=True, slots=True)
 class HistoryPlan:

@@ -1,4 +1,4 @@
-"""Stored market data: one ATM implied volatility per symbol and session (IV history)."""
+"""Stored market data: IV history and daily history (sessions, and where each symbol's stands)."""
 
 from __future__ import annotations
 
@@ -55,3 +55,32 @@ class SessionBar(models.Model):
 
     def __str__(self) -> str:
         return f"{self.symbol} {self.session}: close {self.close}"
+
+
+class SymbolHistory(models.Model):
+    """Where a symbol's stored history stands: which sessions were asked for, which splits it reflects.
+
+    `checked_through` lets an illiquid symbol (no bar on some sessions) count as up to date
+    without asking again; None means nothing usable is stored (a first fetch, or a split made
+    the stored sessions wrong) and the next sync fetches the full history.
+    """
+
+    symbol = models.CharField(max_length=8, unique=True, help_text="Normalised symbol, e.g. AAPL or BRK.B.")
+    checked_through = models.DateField(
+        null=True, blank=True, help_text="The latest completed session the provider was asked for."
+    )
+    splits_through = models.DateField(
+        help_text="The stored sessions reflect every split executed on or before this date."
+    )
+    fetched_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the full history was last fetched."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "symbol history"
+        verbose_name_plural = "symbol histories"
+        ordering = ["symbol"]
+
+    def __str__(self) -> str:
+        return f"{self.symbol}: checked through {self.checked_through or 'nothing yet'}"

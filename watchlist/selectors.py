@@ -53,6 +53,12 @@ def watched_symbols() -> list[str]:
     return list(watched.order_by("symbol").values_list("symbol", flat=True))
 
 
+def open_position_symbols() -> list[str]:
+    """Return every symbol with an open position (stock or option underlying), alphabetical."""
+    held = Ticker.objects.filter(positions__closed_at__isnull=True).distinct()
+    return list(held.order_by("symbol").values_list("symbol", flat=True))
+
+
 def open_option_contracts(*, underlyings: Sequence[str] | None = None) -> list[tuple[str, str]]:
     """Return (underlying symbol, option ticker) for every open option position, each pair once.
 

@@ -9,7 +9,7 @@ Redis failures never fail a request: reads miss, writes are skipped, locks are s
     entries.py       Entry (payload, fetched at, fresh until) and its stored form; Cached
     local.py         decoded entries kept in-process for MARKETDATA_LOCAL_CACHE_SECONDS
     store.py         reads and writes through django-redis, failing open
-    singleflight.py  locks and get_or_fetch
+    singleflight.py  locks, get_or_fetch and get_or_fetch_many
 """
 
 from marketdata.cache.entries import Cached, Entry
@@ -36,6 +36,7 @@ from marketdata.cache.singleflight import (
     UNREAD,
     Lock,
     get_or_fetch,
+    get_or_fetch_many,
     try_lock,
 )
 from marketdata.cache.store import delete_keys, get_value, keys_matching, read, read_many, set_value, write
@@ -57,6 +58,7 @@ __all__ = [
     "delete_keys",
     "earnings_cache_key",
     "get_or_fetch",
+    "get_or_fetch_many",
     "get_value",
     "keys_matching",
     "last_refresh_key",

@@ -1,30 +1,35 @@
 """Get-or-fetch: freshness, stale-if-error, single-flight across processes, the unknown-symbol memory.
 
-`get_or_fetch` is the one path from a data set's fetch to its cached entry; a Redis lock per
+`get_or_fetch` is the one path from a data set's fetch to its cached entry, and
+`get_or_fetch_many` the same for a fetch that serves many entries at once; a Redis lock per
 key makes concurrent callers (threads, processes, hosts) fetch once and wait for the entry.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 
 from core.deadline import Deadline
+from core.errors import MojoError
 from marketdata import clock
 from marketdata.cache.entries import Cached, Entry
 from marketdata.cache.keys import lock_key
-from marketdata.cache.store import fail_open_as, read, write
+from marketdata.cache.store import fail_open_as, read, read_many, write
 from marketdata.exceptions import ProviderError, TickerNotFound
 from marketdata.metrics import CACHE_REQUESTS, SINGLEFLIGHT_WAITS
 
 logger = logging.getLogger("marketdata.cache")
+
+S = TypeVar("S", bound=Hashable)  # what an entry of a batch is about
 
 UNKNOWN_SYMBOL_TTL = 3600
 LOCK_TTL = 60  # a crashed holder's lock expires after this
@@ -155,6 +160,124 @@ def get_or_fetch(
         )
     finally:
         lock.release()
+
+
+def get_or_fetch_many(
+    *,
+    keys: Mapping[S, str],
+    dataset: str,
+    fetch_many: Callable[[Sequence[S]], Mapping[S, Any]],
+    fresh_ttl: Callable[[datetime], int],
+    force: bool = False,
+    deadline: Deadline | None = None,
+    entries: Mapping[str, Entry] | None = None,
+    remember_unknown: bool = False,
+) -> dict[S, Cached[Any] | MojoError]:
+    """`get_or_fetch` for many subjects whose misses one fetch serves (one call for all of them).
+
+    `keys` maps each subject to its key; `fetch_many` gets the subjects to fetch and answers
+    each with its value or its MojoError. Subjects another caller is fetching are waited for
+    one by one afterwards, as `get_or_fetch` does. `entries` are entries the caller already
+    read (absent: nothing stored); None reads them. Errors are returned, never raised.
+    """
+    now = clock.now()
+    current = dict(entries) if entries is not None else read_many(list(keys.values()))
+    results: dict[S, Cached[Any] | MojoError] = {}
+    held: dict[S, Lock] = {}
+    others: list[S] = []  # another caller holds their lock
+    for subject, key in keys.items():
+        entry = current.get(key)
+        if entry is not None and not force and entry.is_fresh(now):
+            results[subject] = _served_or_error(entry, dataset=dataset)
+        elif (lock := try_lock(key)) is not None:
+            held[subject] = lock
+        else:
+            others.append(subject)
+    try:
+        # Another caller may have filled some between our read and our locks.
+        wanted = list(held) if force else _still_missing(list(held), keys, dataset=dataset, results=results)
+        if wanted:
+            CACHE_REQUESTS.labels(dataset=dataset, result="miss").inc(len(wanted))
+            values = fetch_many(wanted)
+            for subject in wanted:
+                key = keys[subject]
+                results[subject] = _stored_or_error(
+                    key, dataset, values[subject], fresh_ttl, current.get(key), remember_unknown
+                )
+    finally:
+        for lock in held.values():
+            lock.release()
+    for subject in others:
+        try:
+            results[subject] = get_or_fetch(
+                key=keys[subject],
+                dataset=dataset,
+                fetch=functools.partial(_fetch_one, fetch_many, subject),
+                fresh_ttl=fresh_ttl,
+                force=False,  # another caller is fetching it now: its entry is new enough
+                deadline=deadline,
+                entry=current.get(keys[subject]),
+                remember_unknown=remember_unknown,
+            )
+        except MojoError as error:
+            results[subject] = error
+    return results
+
+
+def _still_missing(
+    subjects: list[S], keys: Mapping[S, str], *, dataset: str, results: dict[S, Cached[Any] | MojoError]
+) -> list[S]:
+    """The subjects whose entry is still not fresh; the others are served into `results`."""
+    if not subjects:
+        return []
+    entries = read_many([keys[subject] for subject in subjects])
+    missing = []
+    for subject in subjects:
+        entry = entries.get(keys[subject])
+        if entry is not None and entry.is_fresh(clock.now()):
+            results[subject] = _served_or_error(entry, dataset=dataset)
+        else:
+            missing.append(subject)
+    return missing
+
+
+def _served_or_error(entry: Entry, *, dataset: str) -> Cached[Any] | MojoError:
+    try:
+        return _served(entry, dataset=dataset, result="hit", stale=False)
+    except TickerNotFound as error:
+        return error
+
+
+def _fetch_one(fetch_many: Callable[[Sequence[S]], Mapping[S, Any]], subject: S) -> Any:
+    return _value_or_raise(fetch_many([subject])[subject])
+
+
+def _value_or_raise(value: Any) -> Any:
+    if isinstance(value, MojoError):
+        raise value
+    return value
+
+
+def _stored_or_error(
+    key: str,
+    dataset: str,
+    value: Any,
+    fresh_ttl: Callable[[datetime], int],
+    fallback: Entry | None,
+    remember_unknown: bool,
+) -> Cached[Any] | MojoError:
+    """Store a fetched value as `get_or_fetch` does (an error: stale fallback or the error)."""
+    try:
+        return _fetch_and_store(
+            key,
+            dataset=dataset,
+            fetch=lambda: _value_or_raise(value),
+            fresh_ttl=fresh_ttl,
+            fallback=fallback,
+            remember_unknown=remember_unknown,
+        )
+    except MojoError as error:
+        return error
 
 
 def _wait_for_fill(

@@ -9,16 +9,21 @@ provider clients. Payloads hold only what the API needs; indicators and chain an
 computed once, when data is fetched, so a cached read never computes them again.
 """
 
-from marketdata.services.bulk import BulkRead, cached_many
-from marketdata.services.earnings import EarningsInfo, earnings_get, earnings_overview
-from marketdata.services.history import (
+from marketdata.history import (
+    BENCHMARK_SYMBOL,
     HistorySync,
     history_bars,
+    history_bars_many,
     history_forget,
+    history_size,
+    history_splits_check,
     history_store,
     history_stored_through,
     history_sync,
+    history_with_today,
 )
+from marketdata.services.bulk import BulkRead, cached_many
+from marketdata.services.earnings import EarningsInfo, earnings_get, earnings_overview
 from marketdata.services.invalidation import market_data_invalidate_all, symbol_invalidate
 from marketdata.services.iv_history import iv_ranks_get, iv_snapshot_record, iv_stats_get
 from marketdata.services.meta import meta_of
@@ -46,6 +51,7 @@ from marketdata.services.refresh import (
     last_refresh_record,
     market_data_refresh,
     option_price_refresh,
+    stocks_refresh,
     symbol_refresh,
     symbol_refresh_lock,
 )
@@ -63,6 +69,7 @@ from marketdata.services.stocks import (
 )
 
 __all__ = [
+    "BENCHMARK_SYMBOL",
     "NO_STOCK_SUMMARY",
     "REFRESH_CHOICES",
     "BatchResult",
@@ -80,10 +87,14 @@ __all__ = [
     "earnings_get",
     "earnings_overview",
     "history_bars",
+    "history_bars_many",
     "history_forget",
+    "history_size",
+    "history_splits_check",
     "history_store",
     "history_stored_through",
     "history_sync",
+    "history_with_today",
     "iv_ranks_get",
     "iv_snapshot_record",
     "iv_stats_get",
@@ -108,6 +119,7 @@ __all__ = [
     "stock_data_get_many",
     "stock_overview",
     "stock_summary",
+    "stocks_refresh",
     "symbol_invalidate",
     "symbol_refresh",
     "symbol_refresh_lock",

@@ -16,11 +16,11 @@ from django.conf import settings
 
 from core.deadline import Deadline
 from core.errors import MojoError
+from core.pool import pooled
 from marketdata import cache, clock
 from marketdata.cache import Cached
 from marketdata.datasets import DataSet
 from marketdata.metrics import CACHE_REQUESTS
-from marketdata.services.pool import pooled
 
 Request = tuple[DataSet[Any], Any]  # a data set and the subject of the entry wanted
 
@@ -74,15 +74,43 @@ def cached_many(
 
     for name, count in hits.items():  # counted once per data set: this is the hot path
         CACHE_REQUESTS.labels(dataset=name, result="hit").inc(count)
-    if not fetches:
+    batched = _fetch_batched(fetches, deadline=deadline, read=read)
+    pooled_fetches = [miss for miss in fetches if miss[0] not in batched]
+    if not pooled_fetches:
         return read
     workers = concurrency or settings.MARKETDATA_FETCH_CONCURRENCY
-    for request, outcome in pooled(fetch, fetches, workers=workers, name="bulk"):
+    for request, outcome in pooled(fetch, pooled_fetches, workers=workers, name="bulk"):
         if isinstance(outcome, MojoError):
             read.errors[request] = outcome
         else:
             read.found[request] = outcome
     return read
+
+
+def _fetch_batched(
+    fetches: list[tuple[Request, cache.Entry | None]], *, deadline: Deadline | None, read: BulkRead
+) -> set[Request]:
+    """Fetch, on this thread, the misses of data sets with one fetch for many (`fetch_many`).
+
+    Their fetch reads stored history: it runs here, before the pool, so the database is only
+    touched from the caller's thread. Returns the requests it served.
+    """
+    by_dataset: dict[DataSet[Any], list[tuple[Any, cache.Entry | None]]] = {}
+    for (dataset, subject), entry in fetches:
+        if dataset.fetch_many is not None:
+            by_dataset.setdefault(dataset, []).append((subject, entry))
+    served: set[Request] = set()
+    for dataset, misses in by_dataset.items():
+        entries = {dataset.key(subject): entry for subject, entry in misses if entry is not None}
+        outcomes = dataset.get_many([subject for subject, _ in misses], deadline=deadline, entries=entries)
+        for subject, outcome in outcomes.items():
+            request = (dataset, subject)
+            served.add(request)
+            if isinstance(outcome, MojoError):
+                read.errors[request] = outcome
+            else:
+                read.found[request] = outcome
+    return served
 
 
 def _refetches(dataset: DataSet[Any], fetch_missing: bool, stale_ok: Collection[DataSet[Any]]) -> bool:

@@ -6,23 +6,24 @@ symbol and open contract): this package knows no users.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from core.deadline import Deadline
 from core.errors import MojoError
-from marketdata import cache, clock, datasets
+from core.pool import pooled
+from marketdata import cache, clock, datasets, history
 from marketdata.cache import Cached
 from marketdata.datasets import DataSet
 from marketdata.exceptions import EarningsUnavailable
 from marketdata.services.iv_history import iv_snapshot_record
 from marketdata.services.option_prices import option_price_get
-from marketdata.services.pool import pooled
-from marketdata.symbols import normalize_symbol
+from marketdata.symbols import Symbol, normalize_symbol
 
 logger = logging.getLogger(__name__)
 
@@ -73,11 +74,25 @@ def symbol_refresh(
     refresh's worker threads leave that database write to the refresh's own thread).
     """
     symbol = normalize_symbol(symbol)
-    result = SymbolRefresh(symbol=symbol)
     lock = symbol_refresh_lock(symbol)
     if lock is None:
-        result.skipped = True
-        return result
+        return SymbolRefresh(symbol=symbol, skipped=True)
+    try:
+        return _symbol_refresh_held(symbol, force=force, only=only, deadline=deadline, record_iv=record_iv)
+    finally:
+        lock.release()
+
+
+def _symbol_refresh_held(
+    symbol: str,
+    *,
+    force: bool,
+    only: Collection[DataSet[Any]],
+    deadline: Deadline | None = None,
+    record_iv: bool = True,
+) -> SymbolRefresh:
+    """`symbol_refresh` once its lock is held."""
+    result = SymbolRefresh(symbol=symbol)
     try:
         for dataset in datasets.REFRESHED:
             if dataset.per_symbol and dataset in only:
@@ -91,8 +106,6 @@ def symbol_refresh(
                         iv_snapshot_record(symbol, atm_iv=result.atm_iv, now=clock.now())
     except MojoError as error:
         result.error = error.code
-    finally:
-        lock.release()
     return result
 
 
@@ -109,6 +122,39 @@ def _refresh(
         # Not configured (no key) is a choice; a configured provider that fails is a failure.
         return ("fresh" if isinstance(error, EarningsUnavailable) else "provider_unavailable"), None
     return _outcome(cached), cached
+
+
+def stocks_refresh(
+    symbols: Sequence[str], *, history_also: Sequence[str] = (), force: bool = False
+) -> dict[str, Cached[Any] | MojoError]:
+    """The stock data of every symbol in one go: the cycle's splits check, history sync and snapshot.
+
+    Runs on the caller's thread (it writes stored history). One market-wide splits call
+    first: a symbol with a new split loses its stored history and its cached stock data, so
+    the sync fetches it again, adjusted. Then one sync for `symbols` and `history_also`
+    (grouped daily when that is fewer calls), and the stock data of the symbols past their
+    TTL (all with `force`), computed from the table with one stocks-snapshot call in session.
+    """
+    now = clock.now()
+    try:
+        split = history.history_splits_check(now=now)
+    except MojoError as error:
+        logger.warning("splits check failed (%s); the next refresh asks again", error.code)
+        split = []
+    if split:
+        logger.info("splits since the last check: %s; their history is fetched again", ", ".join(split))
+        cache.delete_keys([cache.stock_cache_key(symbol) for symbol in split])
+        cache.delete_keys([cache.bars_cache_key(symbol) for symbol in split])
+    kept = list(dict.fromkeys([*symbols, *(normalize_symbol(symbol) for symbol in history_also)]))
+    synced = history.history_sync(kept, now=now)
+    for symbol, failure in synced.errors.items():
+        logger.info("history of %s not brought up to date: %s", symbol, failure.code)
+    found = datasets.STOCK.get_many(
+        [Symbol(symbol) for symbol in symbols],
+        force=force,
+        fetch_many=functools.partial(datasets.fetch_stocks, synced=synced),
+    )
+    return dict(found.items())
 
 
 def option_price_refresh(underlying: str, option_ticker: str, *, force: bool = False) -> SymbolRefresh:
@@ -155,6 +201,7 @@ def market_data_refresh(
     *,
     symbols: Sequence[str],
     contracts: Sequence[tuple[str, str]] = (),
+    history_also: Sequence[str] = (),
     force: bool = False,
     only: Collection[DataSet[Any]] = datasets.REFRESHED,
     concurrency: int = 4,
@@ -164,33 +211,44 @@ def market_data_refresh(
     """Refresh `symbols` and the option prices of `contracts` ((underlying, option ticker) pairs).
 
     `only` limits it to some of the refreshed data sets (`--only`): per-symbol ones are
-    refreshed for each symbol, the option price for each contract.
+    refreshed for each symbol, the option price for each contract. With stock data, the
+    stored history of `history_also` (open positions' underlyings, the benchmark) is brought
+    up to date too. Each symbol's refresh lock is taken first: a symbol another copy holds is
+    skipped. Stock data is refreshed for all symbols together (`stocks_refresh`), the other
+    data sets per symbol in a pool.
 
     Writes today's IV snapshot per symbol and `finance:last_refresh`. `on_start` gets the
     number of jobs; `on_result` each SymbolRefresh as it completes (progress display).
     """
     started = time.monotonic()
     calls_before = _upstream_calls_so_far()
-    symbols = [normalize_symbol(symbol) for symbol in symbols]
-
-    def run(job: Any) -> SymbolRefresh:
-        if isinstance(job, str):
-            return symbol_refresh(job, force=force, only=only, record_iv=False)
-        return option_price_refresh(*job, force=force)
-
-    jobs: list[Any] = list(dict.fromkeys(symbols)) if any(d.per_symbol for d in only) else []
+    symbols = list(dict.fromkeys(normalize_symbol(symbol) for symbol in symbols))
+    per_symbol = [dataset for dataset in only if dataset.per_symbol]
+    jobs: list[Any] = list(symbols) if per_symbol else []
     if datasets.OPTION_PRICE in only:
         jobs += list(contracts)
     if on_start is not None:
         on_start(len(jobs))
-    results: list[SymbolRefresh] = []
-    for outcome in pooled(run, jobs, workers=concurrency, name="refresh"):
-        results.append(outcome)
-        if outcome.atm_iv:
-            # Database writes stay on this thread (SQLite: one writer; tests: one connection).
-            iv_snapshot_record(outcome.symbol, atm_iv=outcome.atm_iv, now=clock.now())
-        if on_result is not None:
-            on_result(outcome)
+    locks = {symbol: symbol_refresh_lock(symbol) for symbol in (symbols if per_symbol else [])}
+    held = [symbol for symbol, lock in locks.items() if lock is not None]
+    try:
+        stocks: dict[str, Cached[Any] | MojoError] = {}
+        if datasets.STOCK in only:
+            stocks = stocks_refresh(held, history_also=history_also, force=force)
+        rest = [dataset for dataset in per_symbol if dataset is not datasets.STOCK]
+
+        def run(job: Any) -> SymbolRefresh:
+            if not isinstance(job, str):
+                return option_price_refresh(*job, force=force)
+            if locks[job] is None:
+                return SymbolRefresh(symbol=job, skipped=True)
+            return _with_stock(job, stocks.get(job), force=force, only=rest)
+
+        results = list(_run_pooled(run, jobs, concurrency=concurrency, on_result=on_result))
+    finally:
+        for lock in locks.values():
+            if lock is not None:
+                lock.release()
     stamp = last_refresh_record()
     return RefreshReport(
         results=results,
@@ -198,6 +256,34 @@ def market_data_refresh(
         elapsed=time.monotonic() - started,
         last_refresh=stamp,
     )
+
+
+def _with_stock(
+    symbol: str, stock: Cached[Any] | MojoError | None, *, force: bool, only: Collection[DataSet[Any]]
+) -> SymbolRefresh:
+    """A symbol's refresh of the other data sets, after its stock data (which must not have failed)."""
+    if isinstance(stock, MojoError):
+        return SymbolRefresh(symbol=symbol, error=stock.code)
+    result = _symbol_refresh_held(symbol, force=force, only=only, record_iv=False)
+    if stock is not None:
+        result.datasets = {datasets.STOCK.name: _outcome(stock), **result.datasets}
+    return result
+
+
+def _run_pooled(
+    run: Callable[[Any], SymbolRefresh],
+    jobs: Sequence[Any],
+    *,
+    concurrency: int,
+    on_result: Callable[[SymbolRefresh], None] | None,
+) -> Iterator[SymbolRefresh]:
+    for outcome in pooled(run, jobs, workers=concurrency, name="refresh"):
+        if outcome.atm_iv:
+            # Database writes stay on this thread (SQLite: one writer; tests: one connection).
+            iv_snapshot_record(outcome.symbol, atm_iv=outcome.atm_iv, now=clock.now())
+        if on_result is not None:
+            on_result(outcome)
+        yield outcome
 
 
 def last_refresh_record(at: datetime | None = None) -> str:

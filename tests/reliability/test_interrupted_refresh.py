@@ -1,8 +1,10 @@
 """Interrupted refresh: `refresh_market_data` killed with SIGKILL mid-run leaves no partial entry.
 
-The command runs in its own process against the suite's Redis and sandbox. The second
-symbol's first provider request hangs, so the kill lands at a known point: the first symbol
-fully written, the second in flight.
+The command runs in its own process against the suite's Redis and sandbox. Stock data of
+all three symbols is refreshed first, together; then each symbol's other data sets, one
+symbol at a time. The second symbol's chain request hangs, so the kill lands at a known
+point: every symbol's stock data and the first symbol's everything written, the second's
+chain in flight.
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ def _wait_until(condition: Callable[[], bool], process: subprocess.Popen[str], w
 
 def _in_flight(sandbox, symbol: str) -> bool:
     paths = sandbox.control.counters()["by_path"]
-    return any(path.startswith(f"/v2/aggs/ticker/{symbol}/") for path in paths)
+    return any(path.startswith(f"/v3/snapshot/options/{symbol}") for path in paths)
 
 
 def _stored(redis_client: redis.Redis) -> dict[str, cache.Entry | None]:
@@ -116,11 +118,13 @@ def _complete(entry: cache.Entry | None) -> bool:
 
 @pytest.fixture
 def killed_run(command_env, sandbox, redis_client: redis.Redis) -> Iterator[None]:
-    """A refresh killed (SIGKILL) after FIRST is written, while SECOND's first request hangs."""
-    sandbox.control.fault(path=f"/v2/aggs/ticker/{SECOND}/", kind="hang", seconds=HANG_SECONDS)
+    """A refresh killed (SIGKILL) after FIRST is written, while SECOND's chain request hangs."""
+    sandbox.control.fault(path=f"/v3/snapshot/options/{SECOND}", kind="hang", seconds=HANG_SECONDS)
     process = _refresh(command_env)
     try:
-        _wait_until(lambda: redis_client.exists(cache.stock_cache_key(FIRST)) == 1, process, "FIRST written")
+        _wait_until(
+            lambda: redis_client.exists(cache.earnings_cache_key(FIRST)) == 1, process, "FIRST written"
+        )
         _wait_until(lambda: _in_flight(sandbox, SECOND), process, "SECOND in flight")
         process.send_signal(signal.SIGKILL)
         assert process.wait(timeout=30) == -signal.SIGKILL
@@ -138,7 +142,8 @@ def test_killed_refresh_leaves_exactly_the_first_symbols_complete_entries(
 ) -> None:
     written = _stored(redis_client)
     assert all(_complete(entry) for entry in written.values()), written.keys()
-    assert set(_by_symbol(written)) == {FIRST}
+    by_symbol = _by_symbol(written)
+    assert by_symbol[SECOND] == by_symbol[THIRD] == {cache.STOCK, cache.BARS}
     assert not redis_client.exists(cache.last_refresh_key()), "an unfinished run recorded a refresh"
 
     # What an uninterrupted refresh of FIRST stores, made here with the same clock and data.
@@ -146,7 +151,9 @@ def test_killed_refresh_leaves_exactly_the_first_symbols_complete_entries(
     cache.local_entries.clear()
     services.symbol_refresh(FIRST)
 
-    assert written == _stored(redis_client)
+    assert {key: entry for key, entry in written.items() if key.endswith(f":{FIRST}")} == _stored(
+        redis_client
+    )
 
 
 @pytest.mark.slow

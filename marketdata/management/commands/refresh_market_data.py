@@ -1,6 +1,7 @@
 """Cron entry point: refresh market data for every watched symbol and open position.
 
-It asks `watchlist.selectors` what is watched and held, and hands that to the refresh.
+It asks `watchlist.selectors` what is watched and held, and hands that to the refresh (with
+the benchmark, whose stored history is kept up to date too).
 
 Exit status: 0 when everything succeeded, 1 when anything failed, 2 for bad arguments
 (argparse's own errors exit 2 from the command line too). A symbol another copy of the
@@ -96,10 +97,13 @@ class Command(BaseCommand):
         # default 5 ms, so a finished download is picked up promptly (cron process only).
         switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(switch_interval, 0.001))
+        # Stored history is kept for what is held and for the benchmark too.
+        history_also = [] if tickers else [*selectors.open_position_symbols(), services.BENCHMARK_SYMBOL]
         try:
             run = services.market_data_refresh(
                 symbols=tickers or selectors.watched_symbols(),
                 contracts=selectors.open_option_contracts(underlyings=tickers or None),
+                history_also=history_also,
                 force=options["force"],
                 only=[datasets.BY_NAME[name] for name in only],
                 concurrency=options["concurrency"],

@@ -1,4 +1,4 @@
-"""The stored history table: one row per symbol and session, overwritten, read back in order."""
+"""The stored history table: one row per symbol and session, overwritten, read back in order, forgotten."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from marketdata.domain import DailyBar
-from marketdata.services.history import history_bars, history_forget, history_store, history_stored_through
+from marketdata.history import history_bars, history_forget, history_store, history_stored_through
+from marketdata.models import SymbolHistory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,13 +34,21 @@ def test_storing_a_session_again_overwrites_it() -> None:
     assert [bar.close for bar in stored] == [50.0, 51.0, 102.0]
 
 
-def test_stored_through_is_the_latest_session_or_none() -> None:
-    history_store("AAPL", bars(4))
-    assert history_stored_through(["AAPL", "MSFT"]) == {"AAPL": START + timedelta(days=3), "MSFT": None}
-
-
-def test_forgetting_a_symbol_leaves_the_others() -> None:
+def test_forgetting_a_symbol_deletes_its_sessions_and_asks_for_a_full_fetch() -> None:
     history_store("AAPL", bars(3))
     history_store("MSFT", bars(2))
+    SymbolHistory.objects.create(
+        symbol="AAPL", checked_through=START + timedelta(days=2), splits_through=START
+    )
+    SymbolHistory.objects.create(
+        symbol="MSFT", checked_through=START + timedelta(days=1), splits_through=START
+    )
+
     assert history_forget("AAPL") == 3
-    assert history_stored_through(["AAPL", "MSFT"]) == {"AAPL": None, "MSFT": START + timedelta(days=1)}
+
+    assert history_stored_through(["AAPL", "MSFT", "NVDA"]) == {
+        "AAPL": None,
+        "MSFT": START + timedelta(days=1),
+        "NVDA": None,
+    }
+    assert history_bars("AAPL", since=START) == [] and len(history_bars("MSFT", since=START)) == 2

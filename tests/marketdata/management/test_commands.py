@@ -11,7 +11,7 @@ import io
 import os
 import subprocess
 import sys
-from datetime import UTC, date
+from datetime import UTC, date, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from devtools.sandbox import data as sandbox_data
-from marketdata import cache, services
+from marketdata import cache, clock, services
 from marketdata.models import IVSnapshot
 from tests.conftest import AFTER_CLOSE, SANDBOX_TODAY
 from tests.factories import PositionFactory, WatchlistItemFactory
@@ -97,7 +97,7 @@ def test_default_refresh_covers_every_watchlist_and_open_option_position(sandbox
     assert cache.read(cache.option_price_cache_key(put)) is not None
 
 
-def test_only_stock_fetches_bars_and_nothing_else(sandbox) -> None:
+def test_only_stock_fetches_the_history_once_and_nothing_else(sandbox) -> None:
     _, status = _run("refresh_market_data", "--tickers", "AAPL", "--only", "stock")
 
     by_endpoint = sandbox.control.counters()["by_endpoint"]
@@ -125,23 +125,40 @@ def test_only_the_three_symbol_data_sets_leaves_option_prices_alone(sandbox) -> 
     assert sandbox.control.count("option_contract") == 0
 
 
-def test_a_second_run_skips_what_is_still_fresh(sandbox) -> None:
+def test_a_second_run_skips_what_is_still_fresh_but_checks_for_splits(sandbox) -> None:
     _run("refresh_market_data", "--tickers", "AAPL")
-    before = sandbox.control.counters()["total"]
+    sandbox.control.reset()
 
     output, status = _run("refresh_market_data", "--tickers", "AAPL")
 
-    assert (status, sandbox.control.counters()["total"]) == (0, before)
+    assert (status, sandbox.control.counters()["by_endpoint"]) == (0, {"splits": 1})
     assert "AAPL: ok stock=fresh options=fresh earnings=fresh" in output
 
 
-def test_force_fetches_fresh_data_again(sandbox) -> None:
+def test_force_recomputes_stock_data_from_stored_history_without_an_aggs_call(sandbox) -> None:
     _run("refresh_market_data", "--tickers", "AAPL", "--only", "stock")
 
     output, status = _run("refresh_market_data", "--tickers", "AAPL", "--only", "stock", "--force")
 
-    assert (status, _aggs_calls(sandbox, "AAPL")) == (0, 2)
+    assert (status, _aggs_calls(sandbox, "AAPL")) == (0, 1)
     assert "AAPL: ok stock=fetched" in output
+
+
+def test_force_in_session_takes_the_latest_price_from_one_stocks_snapshot(sandbox) -> None:
+    _run("refresh_market_data", "--tickers", "AAPL", "MSFT", "--only", "stock")
+    sandbox.control.reset()
+    in_session = AFTER_CLOSE + timedelta(days=1, hours=-5)  # Wednesday 11:30, a session behind
+    sandbox.control.pin_now(in_session)
+
+    with clock.pinned(in_session):
+        output, status = _run(
+            "refresh_market_data", "--tickers", "AAPL", "MSFT", "--only", "stock", "--force"
+        )
+
+    assert (status, sandbox.control.counters()["by_endpoint"]) == (0, {"splits": 1, "stocks_snapshot": 1})
+    price = cache.read(cache.stock_cache_key("AAPL")).value["price"]
+    partial = sandbox_data.daily_bars("AAPL", in_session.date(), in_session)[-1]["c"]
+    assert "AAPL: ok stock=fetched" in output and price == pytest.approx(partial, abs=0.005)
 
 
 def test_refresh_records_todays_iv_snapshot(sandbox) -> None:
@@ -171,7 +188,8 @@ def test_a_stale_answer_counts_as_failed(sandbox) -> None:
     _run("refresh_market_data", "--tickers", "AAPL", "--only", "stock")
     sandbox.control.down()
 
-    output, status = _run("refresh_market_data", "--tickers", "AAPL", "--only", "stock", "--force")
+    with clock.pinned(AFTER_CLOSE + timedelta(days=1)):  # the next session must be fetched
+        output, status = _run("refresh_market_data", "--tickers", "AAPL", "--only", "stock", "--force")
 
     assert (status, "AAPL: FAILED stock=stale" in output) == (1, True)
 

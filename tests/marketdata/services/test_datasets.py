@@ -11,6 +11,7 @@ from marketdata.services import REFRESH_CHOICES
 WITH_COMPANIONS = [dataset for dataset in DATASETS if dataset.fetch is not None and dataset.companions]
 
 
+@pytest.mark.django_db  # stock data and bars are computed from stored history
 @pytest.mark.parametrize("dataset", WITH_COMPANIONS, ids=lambda dataset: dataset.name)
 def test_a_fetch_writes_each_of_its_companions(dataset: DataSet[str], sandbox) -> None:
     fetched = dataset.get("AAPL")

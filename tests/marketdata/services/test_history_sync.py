@@ -9,7 +9,7 @@ import pytest
 
 from devtools.sandbox import data as sandbox_data
 from marketdata import clock
-from marketdata.services.history import history_bars, history_stored_through, history_sync
+from marketdata.history import history_bars, history_stored_through, history_sync
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ position pages show cached figures only ("—" when cold) and never call the pro
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,7 +12,7 @@ import redis
 from django.test import Client
 
 from devtools.sandbox import data as sandbox_data
-from marketdata import cache, services
+from marketdata import cache, clock, services
 from marketdata.models import IVSnapshot
 from tests.conftest import AFTER_CLOSE, SANDBOX_TODAY
 from tests.factories import PositionFactory, TickerFactory, UserFactory
@@ -70,13 +70,14 @@ def test_refresh_action_fetches_every_selected_symbol_and_reports_each(admin_cli
     assert (_aggs_calls(sandbox, "AAPL"), _aggs_calls(sandbox, "MSFT")) == (1, 1)
 
 
-def test_refresh_action_refetches_data_that_is_still_fresh(admin_client, sandbox):
+def test_refresh_action_recomputes_fresh_data_without_downloading_history_again(admin_client, sandbox):
     aapl = TickerFactory.create(symbol="AAPL")
     _warm("AAPL")
 
-    _act(admin_client, "refresh_market_data", aapl)
+    page = _act(admin_client, "refresh_market_data", aapl)
 
-    assert _aggs_calls(sandbox, "AAPL") == 2
+    assert "AAPL: ok (stock fetched, options fetched, earnings fetched)." in page
+    assert _aggs_calls(sandbox, "AAPL") == 1  # the stored history is up to date
 
 
 def test_refresh_action_reports_a_failure_with_its_error_code(admin_client, sandbox):
@@ -94,7 +95,8 @@ def test_refresh_action_reports_stale_when_only_the_cached_copy_is_left(admin_cl
     services.options_chain_get("AAPL")
     sandbox.control.down()
 
-    page = _act(admin_client, "refresh_market_data", aapl)
+    with clock.pinned(AFTER_CLOSE + timedelta(days=1)):  # the next session must be fetched
+        page = _act(admin_client, "refresh_market_data", aapl)
 
     assert "AAPL: stale (stock stale, options stale, earnings provider_unavailable)" in page
 

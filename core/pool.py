@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import TypeVar
@@ -15,12 +16,14 @@ R = TypeVar("R")
 def pooled(function: Callable[[J], R], jobs: Sequence[J], *, workers: int, name: str) -> Iterator[R]:
     """Run `function` over `jobs` in a bounded thread pool; yield results as each completes.
 
-    Each worker closes its database connections after a job (threads get their own).
+    Each job runs in a copy of the caller's context (its request id is in the job's log lines)
+    and closes its database connections after it (threads get their own).
     """
+    caller = contextvars.copy_context()
 
     def job(item: J) -> R:
         try:
-            return function(item)
+            return caller.copy().run(function, item)
         finally:
             close_old_connections()
 

@@ -1,0 +1,307 @@
+"""Stored daily history (the `SessionBar` table): bringing it up to date, keeping it split-safe, reading it.
+
+Completed, split-adjusted sessions only, keyed by the New York session date. Each symbol's
+`SymbolHistory` row says how far the provider was asked and which splits the rows reflect.
+
+- `history_sync` brings symbols up to the latest completed session at the fewest provider
+  calls (`marketdata.history_plan` says how); the calls run in a bounded pool, every
+  database write on the caller's thread (SQLite has one writer; a test, one connection).
+- `history_splits_check` asks once, market-wide, for the splits since the last check; a
+  stored symbol with a new split loses its rows, and the next sync fetches them again,
+  adjusted. No other symbol's history is fetched again.
+- `history_with_today` is what stock data is computed from: the stored sessions of the last
+  `HISTORY_CALENDAR_DAYS` plus, while the session runs (and only then), today's bar so far
+  from one stocks-snapshot call for the whole batch.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Max, Q
+
+from core.deadline import Deadline
+from core.errors import MojoError
+from core.pool import pooled
+from marketdata import market_hours
+from marketdata.clients import get_massive_client
+from marketdata.domain import DailyBar
+from marketdata.exceptions import TickerNotFound
+from marketdata.history_plan import HISTORY_CALENDAR_DAYS, HistoryPlan, plan_history
+from marketdata.models import SessionBar, SymbolHistory
+
+# Stored with every refresh beside the watched symbols: the benchmark (beta) a later issue uses.
+BENCHMARK_SYMBOL = "SPY"
+
+_UPDATED = ["open", "high", "low", "close", "volume", "vwap", "transactions"]
+_COLUMNS = ("session", "open", "high", "low", "close", "volume", "vwap", "transactions")
+
+
+# --- The table ---------------------------------------------------------------------------------
+def history_stored_through(symbols: Sequence[str]) -> dict[str, date | None]:
+    """How far each symbol's history was checked (None: nothing usable stored), in one query."""
+    checked = dict(SymbolHistory.objects.filter(symbol__in=symbols).values_list("symbol", "checked_through"))
+    return {symbol: checked.get(symbol) for symbol in symbols}
+
+
+def history_store(symbol: str, bars: Iterable[DailyBar]) -> int:
+    """Store (or overwrite) a symbol's sessions; return how many were written."""
+    rows = [
+        SessionBar(
+            symbol=symbol,
+            session=bar.session,
+            open=bar.open,
+            high=bar.high,
+            low=bar.low,
+            close=bar.close,
+            volume=bar.volume,
+            vwap=bar.vwap,
+            transactions=bar.transactions,
+        )
+        for bar in bars
+    ]
+    SessionBar.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["symbol", "session"], update_fields=_UPDATED
+    )
+    return len(rows)
+
+
+def history_forget(symbol: str) -> int:
+    """Delete a symbol's stored sessions, so the next sync fetches them in full; return rows deleted."""
+    deleted, _ = SessionBar.objects.filter(symbol=symbol).delete()
+    SymbolHistory.objects.filter(symbol=symbol).update(checked_through=None)
+    return deleted
+
+
+def history_bars(symbol: str, *, since: date) -> list[DailyBar]:
+    """A symbol's stored sessions from `since` on, oldest first."""
+    return history_bars_many([symbol], since=since)[symbol]
+
+
+def history_bars_many(symbols: Sequence[str], *, since: date) -> dict[str, list[DailyBar]]:
+    """Several symbols' stored sessions from `since` on, oldest first, in one query."""
+    found: dict[str, list[DailyBar]] = {symbol: [] for symbol in symbols}
+    rows = (
+        SessionBar.objects.filter(symbol__in=symbols, session__gte=since)
+        .order_by("symbol", "session")
+        .values_list("symbol", *_COLUMNS)
+    )
+    for symbol, *values in rows:
+        found[symbol].append(DailyBar(*values))
+    return found
+
+
+# --- Sync --------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class HistorySync:
+    """What a sync did: its plan, the rows written per symbol, and per-symbol errors."""
+
+    plan: HistoryPlan
+    stored: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, MojoError] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Range:
+    symbol: str
+    first: date
+    last: date
+
+
+def history_sync(symbols: Sequence[str], *, now: datetime, deadline: Deadline | None = None) -> HistorySync:
+    """Bring the stored history of `symbols` up to the latest completed session at `now`.
+
+    A symbol's failure is reported beside the others' results, never raised.
+    """
+    latest = market_hours.latest_completed_session(now)
+    start = latest - timedelta(days=HISTORY_CALENDAR_DAYS)
+    through = history_stored_through(symbols)
+    plan = plan_history(through, completed=market_hours.sessions_between(start, latest))
+    sync = HistorySync(plan)
+    if not plan.calls:
+        return sync
+    settled = _settled_through(now, latest)
+    client = get_massive_client()
+    jobs: list[_Range | date] = [_Range(symbol, start, latest) for symbol in plan.full]
+    jobs += [_Range(symbol, first, last) for symbol, (first, last) in plan.ranges.items()]
+    jobs += list(plan.grouped)
+
+    def call(job: _Range | date) -> tuple[_Range | date, Any]:
+        try:
+            if isinstance(job, _Range):
+                return job, client.get_daily_bars(job.symbol, job.first, job.last, deadline=deadline)
+            return job, client.get_grouped_daily(job, deadline=deadline)
+        except MojoError as error:
+            return job, error
+
+    checked: dict[str, date] = {}
+    grouped: dict[date, dict[str, DailyBar] | MojoError] = {}
+    # HTTP in the pool; the rows are written here, on the caller's thread, as answers arrive.
+    for job, answer in pooled(call, jobs, workers=settings.MARKETDATA_FETCH_CONCURRENCY, name="history"):
+        if isinstance(job, date):
+            grouped[job] = answer
+            continue
+        full = job.symbol in plan.full
+        if isinstance(answer, TickerNotFound) and not full:
+            answer = []  # no trades in the missing range: nothing to store, the range was checked
+        if isinstance(answer, MojoError):
+            sync.errors[job.symbol] = answer
+            continue
+        sync.stored[job.symbol] = history_store(job.symbol, answer)
+        last_bar = answer[-1].session if answer else None
+        checked[job.symbol] = _checked(through[job.symbol], last_bar, asked=job.last, settled=settled)
+    for symbol in plan.grouped_for:
+        _take_grouped(sync, symbol, grouped, previous=through[symbol], settled=settled, checked=checked)
+    _record_checked(checked, full=set(plan.full), now=now)
+    return sync
+
+
+def _take_grouped(
+    sync: HistorySync,
+    symbol: str,
+    grouped: dict[date, dict[str, DailyBar] | MojoError],
+    *,
+    previous: date | None,
+    settled: date,
+    checked: dict[str, date],
+) -> None:
+    """Store a symbol's bars of the grouped sessions, in order, up to the first that failed."""
+    bars: list[DailyBar] = []
+    reached = previous
+    for session in sorted(grouped):
+        market = grouped[session]
+        if isinstance(market, MojoError):
+            sync.errors[symbol] = market
+            break
+        if not market:
+            break  # the provider has not published the session yet: ask again next time
+        bar = market.get(symbol)
+        if bar is not None:
+            bars.append(bar)
+        reached = _checked(reached, bar.session if bar else None, asked=session, settled=settled)
+    if bars:
+        sync.stored[symbol] = history_store(symbol, bars)
+    if reached is not None and reached != previous:
+        checked[symbol] = reached
+
+
+def _settled_through(now: datetime, latest: date) -> date:
+    """The latest session whose bars the provider has surely published: any before today's date.
+
+    Right after the close, today's bar may not be out yet; a symbol without one is asked again
+    rather than marked checked (an illiquid symbol is marked once the next day begins).
+    """
+    today = market_hours.market_date(now)
+    if latest < today:
+        return latest
+    earlier = market_hours.sessions_between(latest - timedelta(days=10), latest - timedelta(days=1))
+    return earlier[-1] if earlier else latest - timedelta(days=1)
+
+
+def _checked(previous: date | None, last_bar: date | None, *, asked: date, settled: date) -> date:
+    """How far a symbol counts as checked after an answer: its last bar, or the asked settled sessions."""
+    candidates = [day for day in (previous, last_bar, min(asked, settled)) if day is not None]
+    return max(candidates)
+
+
+def _record_checked(checked: dict[str, date], *, full: set[str], now: datetime) -> None:
+    """Write the symbols' `SymbolHistory` rows (a full fetch reflects the splits before today)."""
+    if not checked:
+        return
+    yesterday = market_hours.market_date(now) - timedelta(days=1)
+    existing = {row.symbol: row for row in SymbolHistory.objects.filter(symbol__in=list(checked))}
+    rows = []
+    for symbol, through in checked.items():
+        row = existing.get(symbol) or SymbolHistory(symbol=symbol, splits_through=yesterday)
+        row.checked_through = through
+        if symbol in full:
+            row.splits_through = max(row.splits_through, yesterday)
+            row.fetched_at = now
+        rows.append(row)
+    SymbolHistory.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["symbol"],
+        update_fields=["checked_through", "splits_through", "fetched_at", "updated_at"],
+    )
+
+
+# --- Splits ------------------------------------------------------------------------------------
+def history_splits_check(*, now: datetime, deadline: Deadline | None = None) -> list[str]:
+    """Ask for the market's splits since the last check; forget the history each new one makes wrong.
+
+    One call, whatever the number of stored symbols (none when nothing is stored). A split
+    executed on or before today, after the date a symbol's rows reflect, makes its rows
+    unadjusted: they are deleted and the next sync fetches them again, adjusted. Returns the
+    symbols whose history was forgotten (their cached stock data is wrong too). Raises a
+    ProviderError when the provider fails (nothing is changed: the next check asks again).
+    """
+    reflected = dict(SymbolHistory.objects.values_list("symbol", "splits_through"))
+    if not reflected:
+        return []
+    today = market_hours.market_date(now)
+    since = min(reflected.values()) + timedelta(days=1)
+    splits = get_massive_client().list_splits(since=min(since, today), deadline=deadline)
+    executed: dict[str, date] = defaultdict(lambda: date.min)
+    for split in splits:
+        if split.symbol in reflected and reflected[split.symbol] < split.execution_date <= today:
+            executed[split.symbol] = max(executed[split.symbol], split.execution_date)
+    for symbol, execution_date in executed.items():
+        history_forget(symbol)
+        # The refetch reflects this split: the same split must not make it forget again.
+        SymbolHistory.objects.filter(symbol=symbol).update(splits_through=execution_date)
+    yesterday = today - timedelta(days=1)
+    SymbolHistory.objects.filter(~Q(symbol__in=list(executed)), splits_through__lt=yesterday).update(
+        splits_through=yesterday
+    )
+    return sorted(executed)
+
+
+# --- What stock data is computed from ----------------------------------------------------------
+def history_with_today(
+    symbols: Sequence[str],
+    *,
+    now: datetime,
+    deadline: Deadline | None = None,
+    synced: HistorySync | None = None,
+) -> dict[str, list[DailyBar] | MojoError]:
+    """Each symbol's stored sessions of the last 730 days plus, in session, today's bar so far.
+
+    Syncs the history first (no call when it is up to date), unless the caller has just done
+    so and passes its `synced` result (its errors stand: no symbol is asked twice). While the
+    session runs, one stocks-snapshot call (split only when the URL would be too long) gives
+    every symbol's partial bar; its failure fails the batch, so the cache serves the last
+    entries stale.
+    """
+    sync = synced if synced is not None else history_sync(symbols, now=now, deadline=deadline)
+    today = market_hours.market_date(now)
+    usable = [symbol for symbol in symbols if symbol not in sync.errors]
+    errors = {symbol: sync.errors[symbol] for symbol in symbols if symbol in sync.errors}
+    partial: dict[str, DailyBar] = {}
+    if usable and market_hours.is_open(now):
+        try:
+            partial = get_massive_client().get_stocks_snapshot(usable, session=today, deadline=deadline)
+        except MojoError as error:
+            return {symbol: errors.get(symbol, error) for symbol in symbols}
+    stored = history_bars_many(usable, since=today - timedelta(days=HISTORY_CALENDAR_DAYS))
+    found: dict[str, list[DailyBar] | MojoError] = dict(errors)
+    for symbol in usable:
+        bars = stored[symbol]
+        today_bar = partial.get(symbol)
+        if today_bar is not None and (not bars or bars[-1].session < today_bar.session):
+            bars.append(today_bar)
+        found[symbol] = bars or TickerNotFound(details={"symbol": symbol})
+    return found
+
+
+def history_size() -> dict[str, tuple[int, date | None]]:
+    """Stored rows and latest session per symbol (for the admin and the benchmark)."""
+    return {
+        row["symbol"]: (row["rows"], row["last"])
+        for row in SessionBar.objects.values("symbol").annotate(rows=Count("id"), last=Max("session"))
+    }
