@@ -24,7 +24,16 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
 # The order.
-SCRIPTS = ("api_cached", "dashboard", "refresh", "singleflight", "chain_filter", "cache_bytes", "indicators")
+SCRIPTS = (
+    "api_cached",
+    "dashboard",
+    "refresh",
+    "singleflight",
+    "chain_filter",
+    "cache_bytes",
+    "indicators",
+    "upstream_calls",
+)
 TIMEOUT = 15 * 60
 
 

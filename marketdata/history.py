@@ -32,7 +32,13 @@ from marketdata import market_hours
 from marketdata.clients import get_massive_client
 from marketdata.domain import DailyBar
 from marketdata.exceptions import TickerNotFound
-from marketdata.history_plan import HISTORY_CALENDAR_DAYS, HistoryPlan, plan_history
+from marketdata.history_plan import (
+    HISTORY_CALENDAR_DAYS,
+    HistoryPlan,
+    checked_after,
+    plan_history,
+    settled_session,
+)
 from marketdata.models import SessionBar, SymbolHistory
 
 # Stored with every refresh beside the watched symbols: the benchmark (beta) a later issue uses.
@@ -121,11 +127,14 @@ def history_sync(symbols: Sequence[str], *, now: datetime, deadline: Deadline | 
     latest = market_hours.latest_completed_session(now)
     start = latest - timedelta(days=HISTORY_CALENDAR_DAYS)
     through = history_stored_through(symbols)
-    plan = plan_history(through, completed=market_hours.sessions_between(start, latest))
+    completed = market_hours.sessions_between(start, latest)
+    plan = plan_history(through, completed=completed)
     sync = HistorySync(plan)
     if not plan.calls:
         return sync
-    settled = _settled_through(now, latest)
+    settled = settled_session(
+        market_hours.sessions_between(start, latest), today=market_hours.market_date(now)
+    )
     client = get_massive_client()
     jobs: list[_Range | date] = [_Range(symbol, start, latest) for symbol in plan.full]
     jobs += [_Range(symbol, first, last) for symbol, (first, last) in plan.ranges.items()]
@@ -154,7 +163,9 @@ def history_sync(symbols: Sequence[str], *, now: datetime, deadline: Deadline | 
             continue
         sync.stored[job.symbol] = history_store(job.symbol, answer)
         last_bar = answer[-1].session if answer else None
-        checked[job.symbol] = _checked(through[job.symbol], last_bar, asked=job.last, settled=settled)
+        reached = checked_after(through[job.symbol], last_bar, asked=job.last, settled=settled)
+        if reached is not None:
+            checked[job.symbol] = reached
     for symbol in plan.grouped_for:
         _take_grouped(sync, symbol, grouped, previous=through[symbol], settled=settled, checked=checked)
     _record_checked(checked, full=set(plan.full), now=now)
@@ -167,7 +178,7 @@ def _take_grouped(
     grouped: dict[date, dict[str, DailyBar] | MojoError],
     *,
     previous: date | None,
-    settled: date,
+    settled: date | None,
     checked: dict[str, date],
 ) -> None:
     """Store a symbol's bars of the grouped sessions, in order, up to the first that failed."""
@@ -183,30 +194,11 @@ def _take_grouped(
         bar = market.get(symbol)
         if bar is not None:
             bars.append(bar)
-        reached = _checked(reached, bar.session if bar else None, asked=session, settled=settled)
+        reached = checked_after(reached, bar.session if bar else None, asked=session, settled=settled)
     if bars:
         sync.stored[symbol] = history_store(symbol, bars)
     if reached is not None and reached != previous:
         checked[symbol] = reached
-
-
-def _settled_through(now: datetime, latest: date) -> date:
-    """The latest session whose bars the provider has surely published: any before today's date.
-
-    Right after the close, today's bar may not be out yet; a symbol without one is asked again
-    rather than marked checked (an illiquid symbol is marked once the next day begins).
-    """
-    today = market_hours.market_date(now)
-    if latest < today:
-        return latest
-    earlier = market_hours.sessions_between(latest - timedelta(days=10), latest - timedelta(days=1))
-    return earlier[-1] if earlier else latest - timedelta(days=1)
-
-
-def _checked(previous: date | None, last_bar: date | None, *, asked: date, settled: date) -> date:
-    """How far a symbol counts as checked after an answer: its last bar, or the asked settled sessions."""
-    candidates = [day for day in (previous, last_bar, min(asked, settled)) if day is not None]
-    return max(candidates)
 
 
 def _record_checked(checked: dict[str, date], *, full: set[str], now: datetime) -> None:

@@ -7,6 +7,11 @@ market at once) or per-symbol aggs of just the missing range (one call per symbo
 The rule: grouped daily when it takes fewer calls, that is when fewer sessions are missing
 than symbols are behind; otherwise (a tie too) per-symbol ranges, which fetch only what is
 needed. Only completed sessions are ever asked for.
+
+A symbol may have no bar on a session (an illiquid one that did not trade). Once the provider
+was asked, the session counts as checked, so it is not asked again every cycle; but only a
+settled session: right after the close the provider may not have published today's bars
+yet, so a session counts as settled once the next calendar day has begun in New York.
 """
 
 from __future__ import annotations
@@ -57,3 +62,24 @@ def plan_history(stored_through: Mapping[str, date | None], *, completed: Sequen
     return HistoryPlan(
         full=full, ranges={symbol: (needed[0], needed[-1]) for symbol, needed in missing.items()}
     )
+
+
+def settled_session(completed: Sequence[date], *, today: date) -> date | None:
+    """The latest completed session before `today`: its bars are surely published by now."""
+    earlier = [session for session in completed if session < today]
+    return earlier[-1] if earlier else None
+
+
+def checked_after(
+    previous: date | None, last_bar: date | None, *, asked: date, settled: date | None
+) -> date | None:
+    """How far a symbol counts as checked once the provider answered for sessions up to `asked`.
+
+    Through its last bar at least; through `asked` when that session is settled (no bar then
+    means no trade), else through the settled sessions only (today's bar may still come).
+    None when there is nothing to count.
+    """
+    reached = [day for day in (previous, last_bar) if day is not None]
+    if settled is not None:
+        reached.append(min(asked, settled))
+    return max(reached, default=None)

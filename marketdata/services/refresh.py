@@ -21,6 +21,7 @@ from marketdata import cache, clock, datasets, history
 from marketdata.cache import Cached
 from marketdata.datasets import DataSet
 from marketdata.exceptions import EarningsUnavailable
+from marketdata.services.invalidation import symbol_invalidate
 from marketdata.services.iv_history import iv_snapshot_record
 from marketdata.services.option_prices import option_price_get
 from marketdata.symbols import Symbol, normalize_symbol
@@ -130,10 +131,11 @@ def stocks_refresh(
     """The stock data of every symbol in one go: the cycle's splits check, history sync and snapshot.
 
     Runs on the caller's thread (it writes stored history). One market-wide splits call
-    first: a symbol with a new split loses its stored history and its cached stock data, so
-    the sync fetches it again, adjusted. Then one sync for `symbols` and `history_also`
-    (grouped daily when that is fewer calls), and the stock data of the symbols past their
-    TTL (all with `force`), computed from the table with one stocks-snapshot call in session.
+    first: a symbol with a new split loses its stored history and its cached data (chain and
+    option prices too: strikes and contracts change), so the sync fetches it again, adjusted.
+    Then one sync for `symbols` and `history_also` (grouped daily when that is fewer calls),
+    and the stock data of the symbols past their TTL (all with `force`), computed from the
+    table with one stocks-snapshot call in session.
     """
     now = clock.now()
     try:
@@ -143,8 +145,8 @@ def stocks_refresh(
         split = []
     if split:
         logger.info("splits since the last check: %s; their history is fetched again", ", ".join(split))
-        cache.delete_keys([cache.stock_cache_key(symbol) for symbol in split])
-        cache.delete_keys([cache.bars_cache_key(symbol) for symbol in split])
+        for symbol in split:  # every cached figure of theirs is on the old price level
+            symbol_invalidate(symbol)
     kept = list(dict.fromkeys([*symbols, *(normalize_symbol(symbol) for symbol in history_also)]))
     synced = history.history_sync(kept, now=now)
     for symbol, failure in synced.errors.items():

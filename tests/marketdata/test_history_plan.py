@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from marketdata.history_plan import HistoryPlan, plan_history
+from marketdata.history_plan import HistoryPlan, checked_after, plan_history, settled_session
 
 MON, TUE, WED, THU = date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25), date(2026, 11, 27)
 COMPLETED = [date(2026, 11, 20), MON, TUE, WED, THU]  # the 26th is Thanksgiving
@@ -42,3 +42,22 @@ def test_holidays_are_not_sessions_to_fetch() -> None:
 
 def test_without_a_completed_session_nothing_is_planned() -> None:
     assert plan_history({"A": None}, completed=[]) == HistoryPlan()
+
+
+def test_sessions_before_today_are_settled_and_today_after_its_close_is_not() -> None:
+    assert settled_session(COMPLETED, today=date(2026, 11, 28)) == THU  # Saturday: Friday is settled
+    assert settled_session(COMPLETED, today=THU) == WED  # Friday evening: its bars may still come
+
+
+def test_a_settled_session_without_a_bar_counts_as_checked() -> None:
+    # An illiquid symbol that did not trade on Friday is not asked about Friday again.
+    assert checked_after(WED, None, asked=THU, settled=THU) == THU
+
+
+def test_an_unsettled_session_without_a_bar_is_asked_again() -> None:
+    assert checked_after(WED, None, asked=THU, settled=WED) == WED
+
+
+def test_a_bar_counts_as_checked_whether_settled_or_not() -> None:
+    assert checked_after(WED, THU, asked=THU, settled=WED) == THU
+    assert checked_after(None, None, asked=THU, settled=None) is None

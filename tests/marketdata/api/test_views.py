@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+import redis as redis_py
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from marketdata import clock, services
+from marketdata import cache, clock, services
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +84,21 @@ def test_provider_down_with_stale_cache_is_200_flagged_stale(api, sandbox, pinne
         response = api.get("/api/v1/stocks/AAPL/")
     assert response.status_code == 200
     assert response.json()["meta"]["stale"] is True
+
+
+def test_after_a_redis_flush_the_stock_endpoint_recomputes_the_same_figures_from_stored_history(
+    api, sandbox, redis
+) -> None:
+    first = api.get("/api/v1/stocks/AAPL/").json()
+    redis_py.Redis.from_url(redis.url).flushdb()
+    cache.local_entries.clear()
+    sandbox.control.reset()
+
+    again = api.get("/api/v1/stocks/AAPL/").json()
+
+    assert again["meta"]["cached"] is False  # recomputed, not served from a surviving entry
+    assert {k: v for k, v in again.items() if k != "meta"} == {k: v for k, v in first.items() if k != "meta"}
+    assert sandbox.control.count("aggs") == 0
 
 
 def test_earnings_unknown_when_fmp_has_no_key(api, sandbox, settings) -> None:

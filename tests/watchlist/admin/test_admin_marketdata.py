@@ -13,7 +13,8 @@ from django.test import Client
 
 from devtools.sandbox import data as sandbox_data
 from marketdata import cache, clock, services
-from marketdata.models import IVSnapshot
+from marketdata.domain import DailyBar
+from marketdata.models import IVSnapshot, SessionBar, SymbolHistory
 from tests.conftest import AFTER_CLOSE, SANDBOX_TODAY
 from tests.factories import PositionFactory, TickerFactory, UserFactory
 from watchlist.models import Ticker
@@ -314,3 +315,48 @@ def test_iv_snapshot_page_is_view_only(admin_client):
     page = admin_client.get(f"/admin/marketdata/ivsnapshot/{snapshot.pk}/change/").content.decode()
 
     assert "31.2%" in page and 'name="_save"' not in page
+
+
+# --- Stored daily history -------------------------------------------------------------------------
+HISTORY = "/admin/marketdata/symbolhistory/"
+
+
+@pytest.fixture
+def stored_history() -> SymbolHistory:
+    bars = [DailyBar(date(2026, 11, 20) + timedelta(days=i), 10, 11, 9, 10.5, 1e6) for i in range(3)]
+    services.history_store("AAPL", bars)
+    return SymbolHistory.objects.create(
+        symbol="AAPL", checked_through=date(2026, 11, 22), splits_through=date(2026, 11, 23)
+    )
+
+
+@pytest.mark.usefixtures("stored_history")
+def test_the_history_list_shows_how_many_sessions_each_symbol_has_and_since_when(admin_client):
+    page = admin_client.get(HISTORY).content.decode()
+
+    row = re.search(r"<tr[^>]*>.*?AAPL.*?</tr>", page, re.S)
+    assert row is not None
+    assert '<td class="field-sessions">3</td>' in row.group(0)
+    assert "Nov. 20, 2026" in row.group(0)
+
+
+def test_fetch_again_deletes_the_sessions_and_the_next_sync_fetches_them_in_full(
+    admin_client, stored_history
+):
+    response = admin_client.post(
+        HISTORY, {"action": "fetch_again", "_selected_action": [stored_history.pk]}, follow=True
+    )
+
+    assert "AAPL: 3 stored sessions deleted" in response.content.decode()
+    assert services.history_stored_through(["AAPL"]) == {"AAPL": None}
+    assert SessionBar.objects.filter(symbol="AAPL").count() == 0
+
+
+def test_stored_history_is_view_only(admin_client, stored_history):
+    bar = SessionBar.objects.filter(symbol="AAPL").first()
+    assert admin_client.get("/admin/marketdata/sessionbar/add/").status_code == 403
+    assert (
+        'name="_save"'
+        not in admin_client.get(f"/admin/marketdata/sessionbar/{bar.pk}/change/").content.decode()
+    )
+    assert admin_client.get(f"{HISTORY}{stored_history.pk}/delete/").status_code == 403
