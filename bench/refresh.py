@@ -3,8 +3,8 @@
 Run `python bench/refresh.py [--rounds 3] [--latency 0.05]` from the repository root. With a
 private Redis and the sandbox in a process of its own (so this process' CPU time is mojo's
 alone), every provider answer delayed by `latency`, it refreshes every symbol of the
-sandbox's universe (stock data, options chain, earnings) from an empty cache, alternating
-concurrency 8 and 1 round by round (cache cleared before each run), and reports per
+sandbox's universe (stock data, options chain, earnings) from an empty cache and no stored
+daily history, alternating concurrency 8 and 1 round by round (both cleared before each run), and reports per
 concurrency the median wall time, mojo's CPU seconds (`time.process_time`, all threads), the
 sandbox's CPU seconds and the upstream calls per symbol (the sandbox's counters).
 
@@ -42,6 +42,8 @@ def one_run(env: Any, symbols: list[str], concurrency: int, latency: float) -> d
 
     cache.clear()
     local_entries.clear()  # and the in-process layer in front of Redis
+    for symbol in symbols:  # cold: no stored daily history either
+        services.history_forget(symbol)
     env.sandbox.control.reset()
     env.sandbox.control.latency(latency)
     sandbox_cpu = env.sandbox.cpu_seconds()

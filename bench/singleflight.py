@@ -3,7 +3,8 @@
 Run `python bench/singleflight.py [--clients 50] [--latency 0.2]` from the repository root.
 With a private Redis and the in-process sandbox (every provider answer delayed by `latency`
 so the requests really overlap), 50 threads, released together by a barrier, each send
-`GET /api/v1/stocks/AAPL/` through DRF's test client with the cache empty. The sandbox's
+`GET /api/v1/stocks/AAPL/` through DRF's test client with the cache empty and no stored
+daily history (each run starts with it forgotten). The sandbox's
 counters then say how many upstream calls were made: daily bars (`aggs`, target 1) and
 earnings (`fmp_earnings`). Side by side in the same run: one cold request alone (its latency
 is the floor the 50 concurrent ones are compared to). Results go to
@@ -70,6 +71,7 @@ def main() -> None:
         from django.core.cache import cache
         from rest_framework.test import APIClient
 
+        from marketdata import services
         from marketdata.cache import local_entries
 
         user = make_user("bench")
@@ -83,6 +85,7 @@ def main() -> None:
         # One cold request alone: the floor.
         cache.clear()
         local_entries.clear()  # and the in-process layer in front of Redis
+        services.history_forget(SYMBOL)  # cold: the stored history too
         control.reset()
         control.latency(args.latency)
         started = time.perf_counter()
@@ -94,6 +97,7 @@ def main() -> None:
         # The burst.
         cache.clear()
         local_entries.clear()  # and the in-process layer in front of Redis
+        services.history_forget(SYMBOL)  # cold: the stored history too
         control.reset()
         control.latency(args.latency)
         statuses, latencies = cold_burst(user, args.clients)

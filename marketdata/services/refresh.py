@@ -126,7 +126,11 @@ def _refresh(
 
 
 def stocks_refresh(
-    symbols: Sequence[str], *, history_also: Sequence[str] = (), force: bool = False
+    symbols: Sequence[str],
+    *,
+    history_also: Sequence[str] = (),
+    force: bool = False,
+    concurrency: int | None = None,
 ) -> dict[str, Cached[Any] | MojoError]:
     """The stock data of every symbol in one go: the cycle's splits check, history sync and snapshot.
 
@@ -135,7 +139,7 @@ def stocks_refresh(
     option prices too: strikes and contracts change), so the sync fetches it again, adjusted.
     Then one sync for `symbols` and `history_also` (grouped daily when that is fewer calls),
     and the stock data of the symbols past their TTL (all with `force`), computed from the
-    table with one stocks-snapshot call in session.
+    table with one stocks-snapshot call in session. `concurrency` bounds the sync's calls.
     """
     now = clock.now()
     try:
@@ -148,7 +152,7 @@ def stocks_refresh(
         for symbol in split:  # every cached figure of theirs is on the old price level
             symbol_invalidate(symbol)
     kept = list(dict.fromkeys([*symbols, *(normalize_symbol(symbol) for symbol in history_also)]))
-    synced = history.history_sync(kept, now=now)
+    synced = history.history_sync(kept, now=now, concurrency=concurrency)
     for symbol, failure in synced.errors.items():
         logger.info("history of %s not brought up to date: %s", symbol, failure.code)
     found = datasets.STOCK.get_many(
@@ -236,7 +240,7 @@ def market_data_refresh(
     try:
         stocks: dict[str, Cached[Any] | MojoError] = {}
         if datasets.STOCK in only:
-            stocks = stocks_refresh(held, history_also=history_also, force=force)
+            stocks = stocks_refresh(held, history_also=history_also, force=force, concurrency=concurrency)
         rest = [dataset for dataset in per_symbol if dataset is not datasets.STOCK]
 
         def run(job: Any) -> SymbolRefresh:

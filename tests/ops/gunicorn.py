@@ -85,7 +85,9 @@ def wait_until_serving(base_url: str, process: subprocess.Popen[bytes], log: Pat
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}:\n{log_tail(log)}")
         try:
-            http_get(f"{base_url}/healthz", timeout=2.0)
+            # Once connected, wait for the answer however slow: a poll given up on would still
+            # be answered later, and be counted in a test's request metrics.
+            http_get(f"{base_url}/healthz", timeout=max(1.0, deadline - time.monotonic()))
             return
         except OSError:
             time.sleep(0.2)
