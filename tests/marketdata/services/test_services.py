@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import redis
+from django import db
 
 from devtools.localredis import LocalRedis
 from marketdata import cache, clock, market_hours, services, strategies
@@ -105,6 +106,8 @@ def test_twenty_threads_missing_one_symbol_make_one_aggs_request(sandbox) -> Non
             services.stock_data_get("NVDA")
         except BaseException as error:
             errors.append(error)
+        finally:
+            db.connections.close_all()  # the thread's own connection, or the test database stays in use
 
     threads = [threading.Thread(target=read) for _ in range(20)]
     for thread in threads:
