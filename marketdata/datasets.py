@@ -2,8 +2,10 @@
 
 Bulk reads (`services.bulk`), the refresh (`--only`) and invalidation loop over DATASETS;
 nothing else dispatches on a data set's name. Some fetches write a second entry from the
-same download (`companions`): one bars download writes stock data and bars; one chain
-fetch writes the chain and its summary, which has no fetch of its own.
+same work (`companions`): stock data and bars are computed together from stored history;
+one chain fetch writes the chain and its summary, which has no fetch of its own. Stock data
+and bars also fetch many symbols at once (`fetch_many`: one history sync, one stocks
+snapshot), which bulk reads and the refresh use on their own thread.
 
 Adding a data set is a key function in `cache.keys`, its fetch here and one entry in
 DATASETS (with `refreshed=True` to make it a `refresh_market_data --only` choice).

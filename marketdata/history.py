@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Q
 
 from core.deadline import Deadline
 from core.errors import MojoError
@@ -310,11 +310,3 @@ def history_with_today(
             bars.append(today_bar)
         found[symbol] = bars or TickerNotFound(details={"symbol": symbol})
     return found
-
-
-def history_size() -> dict[str, tuple[int, date | None]]:
-    """Stored rows and latest session per symbol (for the admin and the benchmark)."""
-    return {
-        row["symbol"]: (row["rows"], row["last"])
-        for row in SessionBar.objects.values("symbol").annotate(rows=Count("id"), last=Max("session"))
-    }
