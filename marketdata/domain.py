@@ -43,6 +43,17 @@ class StockSplit:
         return self.split_from / self.split_to
 
 
+@dataclass(frozen=True, slots=True)
+class TickerDetails:
+    """What the provider says a symbol is: its name, its type code (CS, ETF, ADRC…), whether it trades."""
+
+    symbol: str
+    name: str | None
+    type: str | None
+    active: bool
+    primary_exchange: str | None = None
+
+
 BAR_COLUMNS = ("d", "o", "h", "l", "c", "v", "vw", "n")
 
 

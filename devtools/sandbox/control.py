@@ -108,5 +108,5 @@ class SandboxControl:
 
     def count(self, endpoint: str) -> int:
         """Requests counted for one endpoint (aggs, grouped_daily, stocks_snapshot, splits,
-        options_chain, option_contract, fmp_earnings, fmp_legacy)."""
+        ticker_details, options_chain, option_contract, fmp_earnings, fmp_legacy)."""
         return int(self.counters()["by_endpoint"].get(endpoint, 0))

@@ -1,18 +1,22 @@
-"""Massive's reference endpoints as the sandbox serves them: stock splits (`/v3/reference/splits`).
+"""Massive's reference endpoints as the sandbox serves them: stock splits and ticker details.
 
-The splits are those executed by the request's today: the one in the generated history and the
-live ones the control API made happen. Filtered, sorted and paginated like the provider's v3
-lists, with absolute `next_url` cursors that carry the filters.
+The splits (`/v3/reference/splits`) are those executed by the request's today: the one in the
+generated history and the live ones the control API made happen. Filtered, sorted and paginated
+like the provider's v3 lists, with absolute `next_url` cursors that carry the filters.
+
+Ticker details (`/v3/reference/tickers/{ticker}`) describe each symbol of the universe from its
+profile: name, type code (ETF or CS), primary exchange (a MIC) and a seeded listing date.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from devtools.sandbox import splits
+from devtools.sandbox import data, splits
 from devtools.sandbox.splits import Split
 from devtools.sandbox.wire import (
     RANGE_OPS,
@@ -23,10 +27,14 @@ from devtools.sandbox.wire import (
     encode_cursor,
     int_param,
     json_response,
+    massive_error,
     request_id,
 )
 
 SPLITS_PATH = re.compile(r"^/v3/reference/splits/?$")
+
+
+TICKER_PATH = re.compile(r"^/v3/reference/tickers/(?P<ticker>[^/]+)/?$")
 
 
 SPLITS_LIMIT_DEFAULT = 10
@@ -111,3 +119,65 @@ def stock_splits(request: Request) -> Response:
         cursor = encode_cursor(params, offset + limit)
         payload["next_url"] = f"{request.host_url}/v3/reference/splits?cursor={cursor}"
     return json_response(payload)
+
+
+# Where the universe's symbols list (ISO 10383 MICs): Nasdaq's, NYSE Arca's funds, NYSE for the rest.
+NASDAQ = frozenset(
+    {"QQQ", "AAPL", "MSFT", "NVDA", "GOOGL", "AMZN", "META", "TSLA", "AMD", "NFLX", "WMT", "COST"}
+    | {"PEP", "INTC", "CSCO", "ADBE", "AVGO", "QCOM", "SBUX", "PYPL", "PLTR", "COIN", "MU"}
+    | {"KALU", "CASS", "ATNI", "ASTE"}
+)
+
+
+# Listing dates are seeded between these, so every symbol traded through the generated history.
+_LISTED_FROM = date(1980, 1, 2)
+_LISTED_SPAN_DAYS = (data.SPAN_START - _LISTED_FROM).days
+
+
+def _primary_exchange(profile: data.SymbolProfile) -> str:
+    if profile.symbol in NASDAQ:
+        return "XNAS"
+    return "ARCX" if profile.is_etf else "XNYS"
+
+
+def _list_date(symbol: str) -> date:
+    """A weekday before the generated history starts, the same for a symbol every time."""
+    offset = int.from_bytes(hashlib.sha256(f"list_date|{symbol}".encode()).digest()[:4], "big")
+    day = _LISTED_FROM + timedelta(days=offset % _LISTED_SPAN_DAYS)
+    return day - timedelta(days=max(0, day.weekday() - 4))
+
+
+def ticker_details_record(profile: data.SymbolProfile) -> dict[str, Any]:
+    """The `results` object of `/v3/reference/tickers/{ticker}` for one universe symbol."""
+    root, _, suffix = profile.symbol.partition(".")
+    record: dict[str, Any] = {
+        "ticker": profile.symbol,
+        "name": profile.name,
+        "market": "stocks",
+        "locale": "us",
+        "primary_exchange": _primary_exchange(profile),
+        "type": "ETF" if profile.is_etf else "CS",
+        "active": True,
+        "currency_name": "usd",
+        "list_date": _list_date(profile.symbol).isoformat(),
+        "round_lot": 100,
+        "ticker_root": root,
+    }
+    if suffix:
+        record["ticker_suffix"] = suffix
+    return record
+
+
+def ticker_details(request: Request, *, ticker: str) -> Response:
+    """`GET /v3/reference/tickers/{ticker}`: one symbol's details, or 404 NOT_FOUND."""
+    if (raw := request.query.get("date")) is not None:
+        try:
+            date.fromisoformat(raw)
+        except ValueError:
+            raise BadRequest("date must be a date in YYYY-MM-DD format.") from None
+    profile = data.UNIVERSE.get(ticker)
+    if profile is None:
+        return massive_error(404, "Ticker not found.")
+    return json_response(
+        {"request_id": request_id(), "results": ticker_details_record(profile), "status": "OK"}
+    )

@@ -3,7 +3,7 @@
 Each function turns a parsed request into a `Response` (status, headers, body bytes). The
 server adds what needs the socket or the clock (latency, hangs, resets, "down"). The options
 chain and contract snapshots are in `chain`, grouped daily and the stocks snapshot in `stocks`,
-splits in `reference`; the wire format in `wire`.
+splits and ticker details in `reference`; the wire format in `wire`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from devtools.sandbox import data
 from devtools.sandbox.chain import option_contract, options_chain
-from devtools.sandbox.reference import SPLITS_PATH, stock_splits
+from devtools.sandbox.reference import SPLITS_PATH, TICKER_PATH, stock_splits, ticker_details
 from devtools.sandbox.stocks import GROUPED_PATH, SNAPSHOT_PATH, grouped_daily, stocks_snapshot
 from devtools.sandbox.wire import (
     BadRequest,
@@ -78,6 +78,8 @@ def route(request: Request, *, malformed: Callable[[str], int], legacy_fmp: bool
             return stocks_snapshot(request)
         if SPLITS_PATH.match(request.path):
             return stock_splits(request)
+        if match := TICKER_PATH.match(request.path):
+            return ticker_details(request, **match.groupdict())
         if match := CONTRACT_PATH.match(request.path):
             return option_contract(request, **match.groupdict())
         if match := CHAIN_PATH.match(request.path):

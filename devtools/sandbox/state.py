@@ -24,6 +24,7 @@ _ENDPOINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("grouped_daily", re.compile(r"^/v2/aggs/grouped/")),
     ("stocks_snapshot", re.compile(r"^/v2/snapshot/locale/us/markets/stocks/tickers/?$")),
     ("splits", re.compile(r"^/v3/reference/splits/?$")),
+    ("ticker_details", re.compile(r"^/v3/reference/tickers/[^/]+/?$")),
     ("option_contract", re.compile(r"^/v3/snapshot/options/[^/]+/[^/]+/?$")),
     ("options_chain", re.compile(r"^/v3/snapshot/options/[^/]+/?$")),
     ("fmp_earnings", re.compile(r"^/stable/earnings/?$")),

@@ -17,12 +17,13 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from massive.rest.models import Agg, GroupedDailyAgg, OptionContractSnapshot, Split, TickerSnapshot
+from massive.rest.models import TickerDetails as LibraryTickerDetails
 
 from core.deadline import Deadline
 from marketdata.clients.massive_adapter import PROVIDER, MalformedRecord, MassiveRESTClient
 from marketdata.clients.retry import RetryPolicy
 from marketdata.clients.throttle import UpstreamThrottle
-from marketdata.domain import ContractType, DailyBar, OptionSnapshot, StockSplit
+from marketdata.domain import ContractType, DailyBar, OptionSnapshot, StockSplit, TickerDetails
 from marketdata.exceptions import MalformedResponse, TickerNotFound
 from marketdata.market_hours import NEW_YORK
 from marketdata.metrics import MALFORMED_RECORDS
@@ -179,6 +180,12 @@ class MassiveClient:
 
         return _typed([record], convert, endpoint="option_contract", symbol=option_ticker)[0]
 
+    def get_ticker_details(self, ticker: str, *, deadline: Deadline | None = None) -> TickerDetails:
+        """What the provider says `ticker` is (one request); TickerNotFound when it does not know it."""
+        with self.rest.scope("ticker_details", ticker, deadline):
+            model = self.rest.get_ticker_details(ticker)
+        return _typed([model], ticker_details_from_model, endpoint="ticker_details", symbol=ticker)[0]
+
     def validate_ticker(self, ticker: str, *, today: date, deadline: Deadline | None = None) -> bool:
         """Return whether the provider has bars for `ticker` in the last week.
 
@@ -232,6 +239,19 @@ def snapshot_day_bar(snapshot: TickerSnapshot, session: date) -> tuple[str, Dail
     if day is None or not _number(day.close, "day.c") or not _number(day.volume, "day.v"):
         return snapshot.ticker, None
     return snapshot.ticker, _bar(day, session)
+
+
+def ticker_details_from_model(details: LibraryTickerDetails) -> TickerDetails:
+    """The TickerDetails of the library's model; ValueError when the ticker is missing."""
+    if not isinstance(details.ticker, str) or not details.ticker:
+        raise ValueError("ticker is missing")
+    return TickerDetails(
+        symbol=details.ticker,
+        name=details.name or None,
+        type=details.type or None,
+        active=details.active is not False,  # absent means listed: only an explicit false is inactive
+        primary_exchange=details.primary_exchange or None,
+    )
 
 
 def split_from_model(split: Split) -> StockSplit:
