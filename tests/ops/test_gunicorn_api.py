@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.conftest import AFTER_CLOSE
 from tests.ops.gunicorn import http_get, manage, running_gunicorn
 
 pytestmark = [
@@ -35,6 +36,9 @@ def served(tmp_path_factory: pytest.TempPathFactory, sandbox_server) -> Iterator
         "FMP_API_KEY": FMP_KEY,
         "DJANGO_SUPERUSER_PASSWORD": "ops-password-123",
         "LOG_LEVEL": "INFO",
+        # The sandbox's moment: after its close, so which calls a cold read makes does not
+        # depend on whether the NYSE is open while the suite runs (in session it adds a snapshot).
+        "MOJO_FROZEN_NOW": AFTER_CLOSE.isoformat(),
     }
     with running_gunicorn(directory, workers=2, env=env) as base_url:
         manage(directory, "createsuperuser", "--noinput", "--username", "ops", "--email", "o@x.io", env=env)
