@@ -28,7 +28,7 @@ def default_redis() -> Redis | None:
     """The default cache's Redis client, or None when that cache is not django-redis."""
     try:
         return get_redis_connection("default")
-    except NotImplementedError:
+    except NotImplementedError:  # django-redis's answer for a cache of another backend
         return None
 
 
