@@ -84,6 +84,26 @@ class MalformedResponse(ProviderError):
     default_message = "The market-data provider sent a response mojo cannot read."
 
 
+class NotEntitled(ProviderError):
+    """The provider's plan does not include an endpoint (Massive's 403 NOT_AUTHORIZED "not entitled").
+
+    Callers fall back to another endpoint or skip what needs it (`marketdata.entitlements`);
+    `details["endpoint"]` names the endpoint (a key of `entitlements.ENDPOINT_PATHS`).
+    """
+
+    status_code = 502
+    code = "provider_not_entitled"
+    default_message = "mojo's plan with the market-data provider does not include this data."
+
+
+class UnsupportedTickerType(MojoError):
+    """The provider lists the symbol as a kind of security mojo does not serve (a fund type, a warrant)."""
+
+    status_code = 400
+    code = "unsupported_ticker_type"
+    default_message = "mojo does not serve this kind of security."
+
+
 class EarningsUnavailable(MojoError):
     """Earnings cannot be had (no key, FMP down); shown to users as "unknown", not an error."""
 

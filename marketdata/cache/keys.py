@@ -53,6 +53,11 @@ def option_price_key_pattern(root: str) -> str:
     return f"{KEY_PREFIX}{OPTION_PRICE}:O:{root}[0-9]*"
 
 
+def entitlement_key(endpoint: str) -> str:
+    """Key remembering that the provider's plan lacks `endpoint` (a data-set-independent fact)."""
+    return f"finance:entitlement:{endpoint}"
+
+
 def lock_key(key: str) -> str:
     """Key of the single-flight lock guarding the fetch of `key`."""
     return f"finance:lock:{key}"

@@ -8,8 +8,8 @@ two seams every request goes through:
 
 - ``_get``: one HTTP request per attempt, run by the shared retry policy
   (`marketdata.clients.retry`) after the shared throttle; the status, headers and body are
-  seen here once and mapped to mojo's errors (401/403 → ProviderAuthError, 404 →
-  TickerNotFound, invalid JSON → MalformedResponse);
+  seen here once and mapped to mojo's errors (403 "not entitled" → NotEntitled, other
+  401/403 → ProviderAuthError, 404 → TickerNotFound, invalid JSON → MalformedResponse);
 - ``_paginate_iter``: follows ``next_url`` page by page (each page its own ``_get``, so
   each page is retried, throttled and counted on its own).
 
@@ -45,7 +45,7 @@ from marketdata.clients.retry import (
     send_with_retry,
 )
 from marketdata.clients.throttle import UpstreamThrottle
-from marketdata.exceptions import MalformedResponse, ProviderAuthError, TickerNotFound
+from marketdata.exceptions import MalformedResponse, NotEntitled, ProviderAuthError, TickerNotFound
 
 logger = logging.getLogger("marketdata.upstream")
 
@@ -202,6 +202,11 @@ class MassiveRESTClient(RESTClient):
         )
         if 200 <= response.status < 300:
             return response
+        if response.status == 403 and not_entitled(response.body):
+            raise NotEntitled(
+                f"mojo's Massive plan does not include {scope.call.endpoint}.",
+                details={"endpoint": scope.call.endpoint},
+            )
         if response.status in (401, 403):
             raise ProviderAuthError(f"Massive rejected mojo's API key (HTTP {response.status}).")
         if response.status == 404:
@@ -232,6 +237,22 @@ class MassiveRESTClient(RESTClient):
             extra={"provider": call.provider, "endpoint": call.endpoint, "symbol": call.symbol},
         )
         return MalformedResponse(f"Massive sent a response mojo cannot read ({why}).")
+
+
+def not_entitled(body: bytes) -> bool:
+    """Whether a 403 body is the provider's "plan lacks this endpoint" answer.
+
+    Only `{"status": "NOT_AUTHORIZED", "message": "You are not entitled to this data. …"}`
+    is: a 403 about the timeframe ("today's data before end of day") or the key is not.
+    """
+    try:
+        decoded = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return False
+    if not isinstance(decoded, dict) or decoded.get("status") != "NOT_AUTHORIZED":
+        return False
+    message = decoded.get("message")
+    return isinstance(message, str) and "not entitled" in message.lower()
 
 
 def build_record(deserializer: Callable[[Any], Any], item: Any) -> Any:

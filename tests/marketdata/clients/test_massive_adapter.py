@@ -9,10 +9,11 @@ import pytest
 from massive.rest.models import Agg, OptionContractSnapshot
 
 from devtools.localredis import free_port
-from marketdata.clients.massive_adapter import MalformedRecord, MassiveRESTClient, build_record
+from marketdata.clients.massive_adapter import MalformedRecord, MassiveRESTClient, build_record, not_entitled
 from marketdata.clients.retry import RetryPolicy
 from marketdata.exceptions import (
     MalformedResponse,
+    NotEntitled,
     ProviderAuthError,
     ProviderRateLimited,
     ProviderUnavailable,
@@ -50,10 +51,31 @@ def test_a_404_is_ticker_not_found_not_bad_response(rest) -> None:
         rest.get_snapshot_option("AAPL", "O:AAPL261218C09990000")
 
 
-def test_a_403_is_provider_auth_error(rest, sandbox) -> None:
+def test_the_providers_not_entitled_403_is_not_entitled_naming_the_endpoint(rest, sandbox) -> None:
     sandbox.control.fault(path="/v2/aggs/ticker/AAPL/", kind="status", status=403)
+    with rest.scope("aggs", "AAPL", None), pytest.raises(NotEntitled) as raised:
+        rest.get_aggs("AAPL", 1, "day", date(2026, 11, 2), date(2026, 11, 24))
+    assert raised.value.details == {"endpoint": "aggs"}
+
+
+def test_a_401_is_provider_auth_error(rest, sandbox) -> None:
+    sandbox.control.fault(path="/v2/aggs/ticker/AAPL/", kind="status", status=401)
     with rest.scope("aggs", "AAPL", None), pytest.raises(ProviderAuthError):
         rest.get_aggs("AAPL", 1, "day", date(2026, 11, 2), date(2026, 11, 24))
+
+
+@pytest.mark.parametrize(
+    ("body", "entitled"),
+    [
+        (b'{"status":"NOT_AUTHORIZED","message":"You are not entitled to this data."}', False),
+        # A 403 about the timeframe is not a missing entitlement, nor is one that is not the provider's JSON.
+        (b'{"status":"NOT_AUTHORIZED","message":"Attempted to request today data before end of day."}', True),
+        (b'{"status":"ERROR","message":"You are not entitled to this data."}', True),
+        (b"<html>Forbidden</html>", True),
+    ],
+)
+def test_only_not_authorized_not_entitled_bodies_mean_the_plan_lacks_the_endpoint(body, entitled) -> None:
+    assert not_entitled(body) is not entitled
 
 
 def test_invalid_json_is_malformed_response_not_an_empty_list(rest, sandbox) -> None:
