@@ -168,6 +168,16 @@ def options_chain(request: Request, symbol: str, *, malformed: int = 0) -> Respo
     return Response(200, body + b"}", {"Content-Type": JSON_TYPE})
 
 
+def contract_record(request: Request, underlying: str, contract: str) -> dict[str, Any] | None:
+    """The contract's snapshot record as `option_contract` answers it at the request's moment
+    (shared: do not change it), or None for an unknown underlying or a contract not listed today."""
+    if underlying not in data.UNIVERSE:
+        return None
+    index = _index_at(request, underlying)
+    position = index.by_ticker.get(contract)
+    return index.records[position] if position is not None else None
+
+
 def option_contract(request: Request, *, underlying: str, contract: str) -> Response:
     """`GET /v3/snapshot/options/{T}/{O:…}`: one snapshot, or 404 NOT_FOUND."""
     index = _index_at(request, underlying) if underlying in data.UNIVERSE else None

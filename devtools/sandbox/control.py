@@ -1,4 +1,5 @@
-"""A client for the sandbox's control API (`/__sandbox/…`): faults, latency, down/up, clock, splits, counters.
+"""A client for the sandbox's control API (`/__sandbox/…`): faults, latency, down/up, clock, splits,
+entitlements, ticker-details overrides, the earnings calendar's cap, counters.
 
 Tests and benchmarks script the provider's behaviour through it over HTTP, so they work the
 same against an in-process sandbox and one started with `manage.py marketdata_sandbox`.
@@ -28,7 +29,7 @@ class SandboxControl:
 
     def reset(self) -> None:
         """Clear faults, latency, down, malformed symbols, the legacy flag, the pinned moment,
-        live splits and the counters."""
+        live splits, entitlements, ticker-details overrides, the calendar's cap and the counters."""
         self._post("reset")
 
     def fault(
@@ -99,6 +100,31 @@ class SandboxControl:
         answer = self._post("split", {"symbol": symbol, "split_from": split_from, "split_to": split_to})
         return date.fromisoformat(answer["execution_date"])
 
+    def entitlement(self, path: str, entitled: bool, status: int = 403) -> None:
+        """Switch the plan's entitlement to `path` off (False) or back on (True).
+
+        While off, the requests it covers answer the provider's "not entitled" error after the key
+        check (a missing key is still a 401): Massive's 403 `NOT_AUTHORIZED` "You are not entitled
+        to this data…", FMP's `status` (402 or 403) "Restricted Endpoint…". A whole endpoint path
+        (`/v3/snapshot`, `/stable/earnings-calendar`) covers exactly that path, not the contract
+        snapshots under `/v3/snapshot/options/…`; a partial one (`/v3/reference/`, `/stable/`)
+        covers every path starting with it. `reset()` restores every entitlement.
+        """
+        self._post("entitlement", {"path": path, "entitled": entitled, "status": status})
+
+    def ticker_details(self, symbol: str, **overrides: Any) -> None:
+        """Answer `overrides` in a universe symbol's ticker details, e.g. `type="FUND"`,
+        `active=False, delisted_utc="2026-11-20T00:00:00Z"` (None leaves a field out).
+
+        Calls merge; `reset()` restores the generated details.
+        """
+        self._post("ticker_details", {"symbol": symbol, "overrides": overrides})
+
+    def calendar_cap(self, rows: int) -> None:
+        """Cut FMP's earnings-calendar answers to their first `rows` rows (FMP's cap: 3000, what
+        `reset()` restores), so a caller's window splitting can be seen with few reports."""
+        self._post("calendar_cap", {"rows": rows})
+
     def counters(self) -> dict[str, Any]:
         """Return {"total": n, "by_endpoint": {name: n}, "by_path": {path: n}}."""
         response = requests.get(f"{self.base_url}/__sandbox/counters", timeout=TIMEOUT)
@@ -107,6 +133,7 @@ class SandboxControl:
         return counters
 
     def count(self, endpoint: str) -> int:
-        """Requests counted for one endpoint (aggs, grouped_daily, stocks_snapshot, splits,
-        ticker_details, options_chain, option_contract, fmp_earnings, fmp_legacy)."""
+        """Requests counted for one endpoint (aggs, grouped_daily, stocks_snapshot,
+        universal_snapshot, splits, dividends, ticker_details, options_chain, option_contract,
+        fmp_earnings, fmp_earnings_calendar, fmp_legacy)."""
         return int(self.counters()["by_endpoint"].get(endpoint, 0))

@@ -456,6 +456,13 @@ def spot_at(
     return float(bars[-1]["c"]) if bars else None
 
 
+def walk_close(symbol: str, day: date) -> float:
+    """The walk's close on the last session on or before `day` (the first session's, before the
+    span): the price level no split has touched, for schedules priced over the whole span."""
+    sessions = _sessions()
+    return _series(symbol).closes[max(0, sessions.last_index(day))]
+
+
 def daily_bars(
     symbol: str,
     today: date,

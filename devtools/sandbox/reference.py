@@ -5,7 +5,9 @@ generated history and the live ones the control API made happen. Filtered, sorte
 like the provider's v3 lists, with absolute `next_url` cursors that carry the filters.
 
 Ticker details (`/v3/reference/tickers/{ticker}`) describe each symbol of the universe from its
-profile: name, type code (ETF or CS), primary exchange (a MIC) and a seeded listing date.
+profile: name, type code (ETF or CS), primary exchange (a MIC) and a seeded listing date. The
+control API can override any of those fields (`DETAILS_FIELDS`) per symbol: a fund type mojo
+does not accept, a delisted symbol.
 """
 
 from __future__ import annotations
@@ -121,6 +123,16 @@ def stock_splits(request: Request) -> Response:
     return json_response(payload)
 
 
+# The fields of a ticker's details the control API may override (the provider's schema, but the ticker).
+DETAILS_FIELDS = frozenset(
+    {"active", "address", "branding", "cik", "composite_figi", "currency_name", "delisted_utc"}
+    | {"description", "homepage_url", "list_date", "locale", "market", "market_cap", "name"}
+    | {"phone_number", "primary_exchange", "round_lot", "share_class_figi", "share_class_shares_outstanding"}
+    | {"sic_code", "sic_description", "ticker_root", "ticker_suffix", "total_employees", "type"}
+    | {"weighted_shares_outstanding"}
+)
+
+
 # Where the universe's symbols list (ISO 10383 MICs): Nasdaq's, NYSE Arca's funds, NYSE for the rest.
 NASDAQ = frozenset(
     {"QQQ", "AAPL", "MSFT", "NVDA", "GOOGL", "AMZN", "META", "TSLA", "AMD", "NFLX", "WMT", "COST"}
@@ -178,6 +190,6 @@ def ticker_details(request: Request, *, ticker: str) -> Response:
     profile = data.UNIVERSE.get(ticker)
     if profile is None:
         return massive_error(404, "Ticker not found.")
-    return json_response(
-        {"request_id": request_id(), "results": ticker_details_record(profile), "status": "OK"}
-    )
+    record = {**ticker_details_record(profile), **request.details.get(ticker, {})}
+    results = {key: value for key, value in record.items() if value is not None}
+    return json_response({"request_id": request_id(), "results": results, "status": "OK"})

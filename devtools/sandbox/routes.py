@@ -2,8 +2,9 @@
 
 Each function turns a parsed request into a `Response` (status, headers, body bytes). The
 server adds what needs the socket or the clock (latency, hangs, resets, "down"). The options
-chain and contract snapshots are in `chain`, grouped daily and the stocks snapshot in `stocks`,
-splits and ticker details in `reference`; the wire format in `wire`.
+chain and contract snapshots are in `chain`, the universal snapshot in `universal`, grouped daily
+and the stocks snapshot in `stocks`, splits and ticker details in `reference`, dividends in
+`dividends`, FMP's earnings in `fmp`; the wire format in `wire`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,18 @@ from typing import Any
 
 from devtools.sandbox import data
 from devtools.sandbox.chain import option_contract, options_chain
+from devtools.sandbox.dividends import DIVIDENDS_PATH, stock_dividends
+from devtools.sandbox.fmp import (
+    FMP_CALENDAR_PATH,
+    FMP_EARNINGS_PATH,
+    FMP_LEGACY_PATH,
+    fmp_earnings,
+    fmp_earnings_calendar,
+    fmp_legacy,
+)
 from devtools.sandbox.reference import SPLITS_PATH, TICKER_PATH, stock_splits, ticker_details
 from devtools.sandbox.stocks import GROUPED_PATH, SNAPSHOT_PATH, grouped_daily, stocks_snapshot
+from devtools.sandbox.universal import UNIVERSAL_PATH, universal_snapshot
 from devtools.sandbox.wire import (
     BadRequest,
     Request,
@@ -52,19 +63,6 @@ CONTRACT_PATH = re.compile(r"^/v3/snapshot/options/(?P<underlying>[^/]+)/(?P<con
 CHAIN_PATH = re.compile(r"^/v3/snapshot/options/(?P<underlying>[^/]+)/?$")
 
 
-FMP_EARNINGS_PATH = re.compile(r"^/stable/earnings/?$")
-
-
-FMP_LEGACY_PATH = re.compile(r"^/api/v3/historical/earning_calendar/(?P<symbol>[^/]+)/?$")
-
-
-FMP_LEGACY_MESSAGE = (
-    "Legacy Endpoint : Due to Legacy endpoints being no longer supported - This endpoint is only "
-    "available for legacy users who have valid subscriptions prior August 31, 2025. Please visit our "
-    "documentation page https://site.financialmodelingprep.com/developer/docs for our current APIs."
-)
-
-
 def route(request: Request, *, malformed: Callable[[str], int], legacy_fmp: bool) -> Response:
     """Answer an authorised provider request (no faults involved)."""
     if request.method != "GET":
@@ -76,8 +74,12 @@ def route(request: Request, *, malformed: Callable[[str], int], legacy_fmp: bool
             return grouped_daily(request, **match.groupdict())
         if SNAPSHOT_PATH.match(request.path):
             return stocks_snapshot(request)
+        if UNIVERSAL_PATH.match(request.path):
+            return universal_snapshot(request)
         if SPLITS_PATH.match(request.path):
             return stock_splits(request)
+        if DIVIDENDS_PATH.match(request.path):
+            return stock_dividends(request)
         if match := TICKER_PATH.match(request.path):
             return ticker_details(request, **match.groupdict())
         if match := CONTRACT_PATH.match(request.path):
@@ -87,6 +89,8 @@ def route(request: Request, *, malformed: Callable[[str], int], legacy_fmp: bool
             return options_chain(request, symbol, malformed=malformed(symbol))
         if FMP_EARNINGS_PATH.match(request.path):
             return fmp_earnings(request)
+        if FMP_CALENDAR_PATH.match(request.path):
+            return fmp_earnings_calendar(request)
         if match := FMP_LEGACY_PATH.match(request.path):
             return fmp_legacy(request, match["symbol"], enabled=legacy_fmp)
     except BadRequest as exc:
@@ -140,28 +144,3 @@ def aggs(request: Request, *, ticker: str, multiplier: str, timespan: str, start
     if rows:
         payload["count"] = len(rows)
     return json_response(payload)
-
-
-def _limited(rows: list[dict[str, Any]], query: dict[str, str]) -> list[dict[str, Any]]:
-    raw = query.get("limit", "")
-    if raw.isdigit():
-        return rows[: int(raw)]
-    return rows
-
-
-def fmp_earnings(request: Request) -> Response:
-    """`GET /stable/earnings?symbol=&limit=`: rows newest first (unknown symbols: [])."""
-    symbol = request.query.get("symbol", "").strip().upper()
-    if not symbol:
-        raise BadRequest("Invalid or missing query parameter - symbol")
-    # FMP spells class shares with a dash (BRK-B); the universe keys them as Massive does (BRK.B).
-    rows = data.earnings(symbol.replace("-", "."), request.today, splits=request.splits)
-    return json_response(_limited([{**row, "symbol": symbol} for row in rows], request.query))
-
-
-def fmp_legacy(request: Request, symbol: str, *, enabled: bool) -> Response:
-    """`GET /api/v3/historical/earning_calendar/{T}`: 403 "Legacy Endpoint" unless enabled."""
-    if not enabled:
-        return fmp_error(403, FMP_LEGACY_MESSAGE)
-    rows = data.legacy_earnings(symbol.upper().replace("-", "."), request.today, splits=request.splits)
-    return json_response(_limited([{**row, "symbol": symbol.upper()} for row in rows], request.query))

@@ -2,7 +2,8 @@
 
 Every provider request is counted, then delayed by the configured latency, then answered 503
 while the providers are "down", then given the next scripted fault matching its path, then
-checked for a key, then routed. Control requests live under `/__sandbox/` and are not counted.
+checked for a key, then refused if its entitlement is switched off, then routed. Control
+requests live under `/__sandbox/` and are not counted.
 
     server = SandboxServer(today=date(2026, 11, 24)).start()
     server.control.fault(path="/v3/snapshot/options/AAPL", kind="status", status=429, retry_after=1)
@@ -29,6 +30,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from devtools.sandbox import data, routes, wire
 from devtools.sandbox.control import SandboxControl
+from devtools.sandbox.reference import DETAILS_FIELDS
 from devtools.sandbox.splits import Split
 from devtools.sandbox.state import Fault, SandboxState
 from devtools.sandbox.wire import Request, Response
@@ -118,7 +120,7 @@ class SandboxServer:
         return now.date(), now
 
     def provider(self, method: str, path: str, query: dict[str, str], headers: Any) -> Response:
-        """Answer one provider request: count, latency, down, faults, auth, route."""
+        """Answer one provider request: count, latency, down, faults, auth, entitlement, route."""
         state = self.state
         state.count(path)
         if (latency := state.latency) > 0:
@@ -144,9 +146,13 @@ class SandboxServer:
             today=today,
             now=now,
             splits=state.splits,
+            details=state.details_overrides(),
+            calendar_cap=state.calendar_cap,
         )
         if not wire.authorized(request):
             return wire.error_for(path, 401)
+        if (refused := state.not_entitled(path)) is not None:
+            return wire.not_entitled(path, refused)
         return routes.route(request, malformed=state.malformed_count, legacy_fmp=state.legacy_fmp)
 
     def control_request(self, method: str, path: str, body: bytes) -> Response:
@@ -176,6 +182,12 @@ class SandboxServer:
                 state.set_malformed(symbol, int(_number(payload, "count")))
             elif action == "legacy_fmp":
                 state.set_legacy_fmp(bool(payload.get("enabled", True)))
+            elif action == "entitlement":
+                state.set_entitlement(_path(payload), bool(payload.get("entitled", True)), _status(payload))
+            elif action == "ticker_details":
+                state.override_details(*_details(payload))
+            elif action == "calendar_cap":
+                state.set_calendar_cap(int(_number(payload, "rows")))
             elif action == "clock":
                 state.set_now(_moment(payload.get("now")))
             elif action == "split":
@@ -194,6 +206,32 @@ def _number(payload: dict[str, Any], key: str) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise ValueError(f"{key} must be a number")
     return float(value)
+
+
+def _path(payload: dict[str, Any]) -> str:
+    path = payload.get("path")
+    if not isinstance(path, str):
+        raise ValueError("path must be a URL path starting with '/'")
+    return path
+
+
+def _status(payload: dict[str, Any]) -> int:
+    status = payload.get("status", 403)
+    if not isinstance(status, int) or isinstance(status, bool):
+        raise ValueError("status must be an integer")
+    return status
+
+
+def _details(payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A universe symbol and the ticker-details fields to answer for it."""
+    symbol, overrides = payload.get("symbol"), payload.get("overrides")
+    if not isinstance(symbol, str) or symbol not in data.UNIVERSE:
+        raise ValueError("symbol must be one of the sandbox's symbols")
+    if not isinstance(overrides, dict) or not overrides:
+        raise ValueError("overrides must be a non-empty object of ticker-details fields")
+    if unknown := sorted(set(overrides) - DETAILS_FIELDS):
+        raise ValueError(f"not ticker-details fields: {', '.join(unknown)}")
+    return symbol, overrides
 
 
 def _split(payload: dict[str, Any], *, today: date) -> Split:

@@ -1,4 +1,5 @@
-"""The sandbox's mutable state: scripted faults, latency, down, malformed symbols, live splits, counters.
+"""The sandbox's mutable state: scripted faults, latency, down, malformed symbols, live splits,
+entitlements, ticker-details overrides, the earnings calendar's cap and the counters.
 
 One lock guards it all, so request threads and the control API can race safely. Faults are
 deterministic: a queue consumed in order by the provider requests whose path matches.
@@ -14,6 +15,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from devtools.sandbox.splits import Split
+from devtools.sandbox.wire import FMP_CALENDAR_CAP, is_fmp
 
 FaultKind = Literal["status", "hang", "invalid_json", "reset"]
 FAULT_KINDS: tuple[str, ...] = ("status", "hang", "invalid_json", "reset")
@@ -21,6 +23,8 @@ FAULT_KINDS: tuple[str, ...] = ("status", "hang", "invalid_json", "reset")
 # Endpoint names the counters report, by path shape.
 _ENDPOINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("aggs", re.compile(r"^/v2/aggs/ticker/")),
+    ("universal_snapshot", re.compile(r"^/v3/snapshot/?$")),
+    ("dividends", re.compile(r"^/v3/reference/dividends/?$")),
     ("grouped_daily", re.compile(r"^/v2/aggs/grouped/")),
     ("stocks_snapshot", re.compile(r"^/v2/snapshot/locale/us/markets/stocks/tickers/?$")),
     ("splits", re.compile(r"^/v3/reference/splits/?$")),
@@ -28,6 +32,7 @@ _ENDPOINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("option_contract", re.compile(r"^/v3/snapshot/options/[^/]+/[^/]+/?$")),
     ("options_chain", re.compile(r"^/v3/snapshot/options/[^/]+/?$")),
     ("fmp_earnings", re.compile(r"^/stable/earnings/?$")),
+    ("fmp_earnings_calendar", re.compile(r"^/stable/earnings-calendar/?$")),
     ("fmp_legacy", re.compile(r"^/api/v3/historical/earning_calendar/")),
 )
 
@@ -35,6 +40,19 @@ _ENDPOINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 def endpoint_of(path: str) -> str:
     """Name the provider endpoint a path belongs to ("other" for paths no provider serves)."""
     return next((name for name, pattern in _ENDPOINTS if pattern.match(path)), "other")
+
+
+def covers(switch: str, path: str) -> bool:
+    """Whether a switch set on `switch` reaches a request for `path`.
+
+    A whole endpoint path (`/v3/snapshot`, `/stable/earnings`, `/v3/reference/tickers/AAPL`)
+    means exactly that path: plans lack the universal snapshot but keep the contract snapshots
+    under it, and `/stable/earnings` must not reach `/stable/earnings-calendar`. Any other path
+    (`/v3/reference/tickers/`, `/stable/`) is a prefix: everything under it.
+    """
+    if endpoint_of(switch) != "other":
+        return path.rstrip("/") == switch.rstrip("/")
+    return path.startswith(switch)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +117,16 @@ class SandboxState:
         self._legacy_fmp = False
         self._now: datetime | None = None
         self._splits: list[Split] = []
+        self._entitlements: dict[str, int] = {}
+        self._details: dict[str, dict[str, Any]] = {}
+        self._calendar_cap = FMP_CALENDAR_CAP
         self._total = 0
         self._by_endpoint: Counter[str] = Counter()
         self._by_path: Counter[str] = Counter()
 
     def reset(self) -> None:
         """Clear faults, latency, down, malformed symbols, the legacy flag, the pinned moment,
-        live splits and the counters."""
+        live splits, entitlements, ticker-details overrides, the calendar's cap and the counters."""
         with self._lock:
             self._faults.clear()
             self._latency = 0.0
@@ -114,6 +135,9 @@ class SandboxState:
             self._legacy_fmp = False
             self._now = None
             self._splits.clear()
+            self._entitlements.clear()
+            self._details.clear()
+            self._calendar_cap = FMP_CALENDAR_CAP
             self._total = 0
             self._by_endpoint.clear()
             self._by_path.clear()
@@ -234,3 +258,46 @@ class SandboxState:
             raise ValueError("split_from and split_to must be positive")
         with self._lock:
             self._splits.append(split)
+
+    def not_entitled(self, path: str) -> int | None:
+        """The status a request for `path` is refused with while its entitlement is off, else None."""
+        with self._lock:
+            return next((s for switch, s in self._entitlements.items() if covers(switch, path)), None)
+
+    def set_entitlement(self, path: str, entitled: bool, status: int = 403) -> None:
+        """Refuse the requests `path` covers (see `covers`) with `status`, or let them through again.
+
+        Massive answers 403 only; FMP 402 or 403, depending on the plan.
+        """
+        if not path.startswith("/"):
+            raise ValueError("path must be a URL path starting with '/'")
+        if status not in ((402, 403) if is_fmp(path) else (403,)):
+            raise ValueError("the status must be 403 (or 402 for FMP's paths)")
+        with self._lock:
+            if entitled:
+                self._entitlements.pop(path, None)
+            else:
+                self._entitlements[path] = status
+
+    def details_overrides(self) -> dict[str, dict[str, Any]]:
+        """The ticker-details fields overridden so far, by symbol (a copy)."""
+        with self._lock:
+            return {symbol: dict(fields) for symbol, fields in self._details.items()}
+
+    def override_details(self, symbol: str, fields: dict[str, Any]) -> None:
+        """Answer `fields` in the symbol's ticker details (merged over earlier overrides; None drops one)."""
+        with self._lock:
+            self._details.setdefault(symbol, {}).update(fields)
+
+    @property
+    def calendar_cap(self) -> int:
+        """The most rows FMP's earnings calendar answers."""
+        with self._lock:
+            return self._calendar_cap
+
+    def set_calendar_cap(self, rows: int) -> None:
+        """Cut the earnings calendar's answers to `rows` rows (FMP's own cap is 3000)."""
+        if rows < 1:
+            raise ValueError("rows must be >= 1")
+        with self._lock:
+            self._calendar_cap = rows

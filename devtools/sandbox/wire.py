@@ -10,7 +10,7 @@ import binascii
 import json
 import operator
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -63,6 +63,17 @@ FMP_MESSAGES: dict[int, str] = {
 }
 
 
+# FMP's answer to a plan without the endpoint (402 or 403, depending on the plan).
+FMP_RESTRICTED = (
+    "Restricted Endpoint: This endpoint is not available under your current subscription please "
+    "visit our subscription page to upgrade your plan at https://site.financialmodelingprep.com/pricing-plans"
+)
+
+
+# The most rows FMP's earnings calendar answers (its documented cap): a full answer means "split the window".
+FMP_CALENDAR_CAP = 3000
+
+
 # Filter suffixes of Massive's list endpoints (`expiration_date.gte=…`): how a value meets its bound.
 RANGE_OPS: dict[str, Callable[[Any, Any], bool]] = {
     "": operator.eq,
@@ -99,6 +110,9 @@ class Request:
     today: date
     now: datetime | None = None
     splits: tuple[Split, ...] = ()  # live splits made by the control API, in order
+    # The control API's other switches the answers depend on.
+    details: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # ticker-details overrides
+    calendar_cap: int = FMP_CALENDAR_CAP
 
 
 class BadRequest(ValueError):
@@ -139,6 +153,12 @@ def fmp_error(status: int, message: str | None = None, headers: dict[str, str] |
 def error_for(path: str, status: int, headers: dict[str, str] | None = None) -> Response:
     """The error body of whichever provider serves `path`."""
     return fmp_error(status, headers=headers) if is_fmp(path) else massive_error(status, headers=headers)
+
+
+def not_entitled(path: str, status: int = 403) -> Response:
+    """The answer to a request outside the plan: Massive's 403 NOT_AUTHORIZED, or FMP's `status`
+    (402 or 403) "Restricted Endpoint"."""
+    return fmp_error(status, FMP_RESTRICTED) if is_fmp(path) else massive_error(403)
 
 
 def format_retry_after(seconds: float) -> str:

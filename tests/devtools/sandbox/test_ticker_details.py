@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 from massive.exceptions import BadResponse
 from massive.rest.models import TickerDetails
 
@@ -92,3 +93,41 @@ def test_a_scripted_fault_reaches_the_endpoint(get, sandbox):
     response = get(DETAILS + "AAPL")
     assert (response.status_code, response.json()["status"]) == (403, "NOT_AUTHORIZED")
     assert get(DETAILS + "AAPL").status_code == 200
+
+
+# --- overrides through the control API ---------------------------------------------------
+
+
+def test_an_override_presents_a_fund_type_outside_the_usual_ones(client, sandbox):
+    sandbox.control.ticker_details("SPY", type="FUND")
+    assert client.get_ticker_details("SPY").type == "FUND"
+    assert client.get_ticker_details("QQQ").type == "ETF"
+
+
+def test_an_override_presents_a_delisted_symbol_in_the_provider_schema(get, sandbox):
+    sandbox.control.ticker_details("KALU", active=False, delisted_utc="2026-11-20T00:00:00Z")
+    body = get(DETAILS + "KALU").json()
+    assert_wire_shape(body, "ticker_details")
+    assert (body["results"]["active"], body["results"]["delisted_utc"]) == (False, "2026-11-20T00:00:00Z")
+    assert body["results"]["name"] == data.UNIVERSE["KALU"].name
+
+
+def test_overrides_merge_and_none_leaves_a_field_out(get, sandbox):
+    sandbox.control.ticker_details("BRK.B", type="PFD")
+    sandbox.control.ticker_details("BRK.B", ticker_suffix=None)
+    results = get(DETAILS + "BRK.B").json()["results"]
+    assert results["type"] == "PFD"
+    assert "ticker_suffix" not in results
+
+
+def test_reset_restores_the_generated_details(get, sandbox):
+    before = get(DETAILS + "AAPL").json()["results"]
+    sandbox.control.ticker_details("AAPL", type="FUND", active=False)
+    sandbox.control.reset()
+    assert get(DETAILS + "AAPL").json()["results"] == before
+
+
+@pytest.mark.parametrize(("symbol", "overrides"), [("ZZZZQ", {"type": "FUND"}), ("AAPL", {"colour": "red"})])
+def test_an_unknown_symbol_or_field_is_refused(sandbox, symbol, overrides):
+    with pytest.raises(requests.HTTPError, match="400"):
+        sandbox.control.ticker_details(symbol, **overrides)
