@@ -1,35 +1,35 @@
-"""Benchmark the provider calls of a cron cycle: stored daily history (issue 15) against the commit before it.
+"""Benchmark the provider calls of a cron cycle: batch endpoints (issue 16) against the commit before it.
 
 Run `python bench/upstream_calls.py [--rounds 3] [--latency 0.05]` from the repository root.
-The old code (OLD_COMMIT, the commit issue 15 starts from) runs from a temporary
-`git worktree` made in this run and removed at its end, the new code from this tree; each
-side runs `manage.py` of its own tree in subprocesses, with the venv's editable-install finder
-left out (it would serve the old tree the modules only this one has) and every mojo module
-loaded checked to come from that tree. Both sides share the venv, one sandbox provider (in a
-process of its own, from this tree: the old code never calls the new endpoints) and one
-private Redis (flushed between sides); each has a fresh SQLite file, migrated by its own
-`manage.py migrate`.
+The old code (OLD_COMMIT, the commit issue 16 starts from: stored history, one call per
+open contract and per symbol's earnings) runs from a temporary `git worktree` made in this
+run and removed at its end, the new code from this tree; each side runs `manage.py` of its
+own tree in subprocesses, with the venv's editable-install finder left out (it would serve
+the old tree the modules only this one has) and every mojo module loaded checked to come
+from that tree. Both sides share the venv, one sandbox provider (in a process of its own,
+from this tree: the old code never calls the new endpoints) and one private Redis (flushed
+between sides); each has a fresh SQLite file, migrated by its own `manage.py migrate`, and
+the same POSITIONS open option positions (contracts the sandbox lists, over several
+underlyings, written straight to the table: no validation calls).
 
 For the sandbox's universe (57 symbols) each side runs three `refresh_market_data --tickers
-...` cycles (every data set, as cron does), mojo's clock (MOJO_FROZEN_NOW) and the sandbox's
-pinned to the same moment, sandbox latency 0:
+...` cycles (every data set and the positions' option prices, as cron does), mojo's clock
+(MOJO_FROZEN_NOW) and the sandbox's pinned to the same moment, sandbox latency 0:
 
 - (a) cold: Tuesday 2026-11-24 11:00 New York, in session, empty Redis and database;
-- (b) in session 10 minutes later (11:10: stock data's 600 s TTL has just run out);
+- (b) in session 10 minutes later (11:10: stock data's and option prices' 600 s TTL has just run out);
 - (c) the next session's first cycle: Wednesday 2026-11-25 09:40.
 
 It prints the sandbox's counters by endpoint, old and new side by side; then, new side
-only, the stored history per symbol after (c) (SessionBar rows; bytes of the table and its
-indexes from SQLite's `dbstat`) beside the Redis bytes of the stock and bars entries, and
-how many of those entries are byte-identical old vs new (same data, same moment); then
-the rebuild: Redis flushed after (c), the time one `stock_data_get_many` of all 57 symbols
-takes in a subprocess of each side (same moment as (c), sandbox latency `--latency`), old
-and new rounds alternating, with the calls it made.
+only, the stored history per symbol after (c) beside the Redis bytes of the stock and bars
+entries; then the rebuild: Redis flushed after (c), the time one `stock_data_get_many` of
+all 57 symbols takes in a subprocess of each side (same moment as (c), sandbox latency
+`--latency`), old and new rounds alternating, with the calls it made.
 
-Targets (the issue's): (b) and (c) new make no per-symbol aggs call; (c) at most one grouped
-daily call; the rebuild after a flush makes no aggs call. Beside them, as summary rows too:
-cold, new makes at most one stock-related call more than old (the stocks snapshot); old / new
-stock-related calls in (b) and (c), and rebuild time old / new, >= 1x. Results go to
+Targets (the issue's), with N symbols and P positions: (b) new makes at most
+ceil(N/250) + ceil(P/250) calls; (c) at most the chain pages + 4 market-wide calls +
+ceil(P/250); neither makes a single-contract call. Beside them, as summary rows too: the old /
+new calls of (b) and (c), and the rebuild time old / new (>= 1x: no slower). Results go to
 bench/results/upstream_calls.json.
 """
 
@@ -58,16 +58,36 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import NEW_YORK, ROOT, SandboxProcess, print_summary, summary_row, write_results
 
 NAME = "upstream_calls"
-OLD_COMMIT = "50f24e8b72b7d63e7832ec45318bda12edd7f1bb"
+OLD_COMMIT = "028cb8f55eb7b8cc82d38c0946a0a11e0be36ab0"
 CYCLES: tuple[tuple[str, str, datetime], ...] = (
     ("a", "cold, Tue 11:00", datetime(2026, 11, 24, 11, 0, tzinfo=NEW_YORK)),
     ("b", "Tue 11:10", datetime(2026, 11, 24, 11, 10, tzinfo=NEW_YORK)),
     ("c", "next session, Wed 09:40", datetime(2026, 11, 25, 9, 40, tzinfo=NEW_YORK)),
 )
 REBUILD_AT = CYCLES[-1][2]
-# The calls stock data (and its history) costs; the rest are chains and earnings.
+# The calls stock data (and its history) costs; the rest are reference data, chains, option
+# prices and earnings.
 STOCK_ENDPOINTS = ("aggs", "grouped_daily", "stocks_snapshot", "splits")
-OTHER_ENDPOINTS = ("options_chain", "option_contract", "fmp_earnings", "fmp_legacy", "other")
+OTHER_ENDPOINTS = (
+    "ticker_details",
+    "dividends",
+    "options_chain",
+    "universal_snapshot",
+    "option_contract",
+    "fmp_earnings_calendar",
+    "fmp_earnings",
+    "fmp_legacy",
+    "other",
+)
+POSITIONS = 300
+# The underlyings the positions are spread over, and the first expiration they may have: every
+# contract must still be listed on Wednesday (c).
+POSITION_UNDERLYINGS = ("AAPL", "MSFT", "SPY", "NVDA", "KO", "JPM", "XOM", "AMD")
+POSITION_EXPIRING_FROM = "2026-12-18"
+# The new side's bound on (c) counts these market-wide calls: splits, grouped daily, the
+# stocks snapshot and the earnings calendar.
+MARKET_WIDE_CALLS = 4
+UNIVERSAL_BATCH = 250
 COMMAND_TIMEOUT = 600
 CONCURRENCY = 8
 TABLE_BYTES = """
@@ -91,6 +111,23 @@ import marketdata.services, watchlist.selectors
 files = sorted({{m.__file__ for n, m in list(sys.modules.items())
                  if n.split(".")[0] in {PACKAGES!r} and getattr(m, "__file__", None)}})
 print(json.dumps({{"files": files, "history": importlib.util.find_spec("marketdata.history") is not None}}))
+"""
+# The open option positions, written straight to the side's tables (no provider calls).
+POSITIONS_WRITE = """
+import json, os
+from decimal import Decimal
+from django.contrib.auth.models import User
+from marketdata import clock
+from watchlist.models import Position, Ticker
+owner, _ = User.objects.get_or_create(username="bench")
+contracts = json.loads(os.environ["BENCH_CONTRACTS"])
+tickers = {s: Ticker.objects.get_or_create(symbol=s)[0] for s in {s for s, _ in contracts}}
+Position.objects.bulk_create(
+    Position(owner=owner, ticker=tickers[s], instrument="option", option_ticker=t, quantity=-1,
+             multiplier=100, entry_price=Decimal("2.50"), opened_at=clock.now(), strategy="csp")
+    for s, t in contracts
+)
+print(json.dumps({"positions": Position.objects.filter(closed_at__isnull=True).count()}))
 """
 # The rebuild, timed inside the side's process (Django set up, Redis and database connected).
 REBUILD = """
@@ -170,6 +207,29 @@ def old_worktree(directory: Path) -> Iterator[Path]:
     finally:
         subprocess.run([*git, "worktree", "remove", "--force", str(path)], check=False, capture_output=True)
         subprocess.run([*git, "worktree", "prune"], check=False, capture_output=True)
+
+
+def position_contracts() -> list[tuple[str, str]]:
+    """POSITIONS (underlying, option ticker) pairs the sandbox lists on Tuesday and on Wednesday."""
+    from devtools.sandbox import data
+
+    contracts: list[tuple[str, str]] = []
+    for symbol in POSITION_UNDERLYINGS:
+        for record in data.chain(symbol, CYCLES[0][2].date()):
+            if record["details"]["expiration_date"] >= POSITION_EXPIRING_FROM:
+                contracts.append((symbol, record["details"]["ticker"]))
+    if len(contracts) < POSITIONS:
+        raise RuntimeError(f"the sandbox lists only {len(contracts)} contracts for the positions")
+    step = len(contracts) / POSITIONS  # spread over the underlyings and expirations
+    return [contracts[int(i * step)] for i in range(POSITIONS)]
+
+
+def positions_write(side: Side, contracts: Sequence[tuple[str, str]]) -> int:
+    """Open the positions in the side's database; return how many are open."""
+    completed = side.manage(
+        "shell", "-c", POSITIONS_WRITE, now=CYCLES[0][2], BENCH_CONTRACTS=json.dumps(list(contracts))
+    )
+    return int(_last_json(completed, f"{side.name}: positions")["positions"])
 
 
 def side_prepare(side: Side, *, has_history: bool) -> str:
@@ -355,7 +415,11 @@ def print_rebuild(rebuild: dict[str, list[dict[str, Any]]], symbols: int, latenc
 
 
 def summary(
-    cycles: dict[str, dict[str, dict[str, Any]]], rebuild: dict[str, list[dict[str, Any]]]
+    cycles: dict[str, dict[str, dict[str, Any]]],
+    rebuild: dict[str, list[dict[str, Any]]],
+    *,
+    symbols: int,
+    positions: int,
 ) -> list[Any]:
     """The issue's targets and the old / new ratios."""
     new, old = cycles["new"], cycles["old"]
@@ -363,32 +427,47 @@ def summary(
     def count(run: dict[str, Any], endpoint: str) -> int:
         return int(run["by_endpoint"].get(endpoint, 0))
 
-    def ratio(key: str) -> float | None:
-        calls = stock_calls(new[key]["by_endpoint"])
-        return round(stock_calls(old[key]["by_endpoint"]) / calls, 1) if calls else None
+    def ratio(key: str) -> float:
+        return round(old[key]["total"] / new[key]["total"], 1)
+
+    def batches(items: int) -> int:
+        return -(-items // UNIVERSAL_BATCH)
 
     medians = {side: statistics.median(run["seconds"] for run in runs) for side, runs in rebuild.items()}
-    rebuild_aggs = max(count(run, "aggs") for run in rebuild["new"])
-    extra = stock_calls(new["a"]["by_endpoint"]) - stock_calls(old["a"]["by_endpoint"])
+    in_session_bound = batches(symbols) + batches(positions)
+    next_session_bound = count(new["c"], "options_chain") + MARKET_WIDE_CALLS + batches(positions)
     return [
-        summary_row("(a) cold: new stock-related calls beyond old's", extra, 1, at_most=True, unit=" calls"),
         summary_row(
-            "(b) in session +10 min, new: aggs calls", count(new["b"], "aggs"), 0, at_most=True, unit=" calls"
+            f"(b) in session +10 min, new: calls (N={symbols}, P={positions})",
+            new["b"]["total"],
+            in_session_bound,
+            at_most=True,
+            unit=" calls",
         ),
         summary_row(
-            "(c) next session, new: aggs calls", count(new["c"], "aggs"), 0, at_most=True, unit=" calls"
+            "(c) next session, new: calls (bound: chain pages + 4 + ceil(P/250))",
+            new["c"]["total"],
+            next_session_bound,
+            at_most=True,
+            unit=" calls",
         ),
         summary_row(
-            "(c) next session, new: grouped_daily calls",
-            count(new["c"], "grouped_daily"),
+            "(b)+(c) new: single-contract calls",
+            count(new["b"], "option_contract") + count(new["c"], "option_contract"),
+            0,
+            at_most=True,
+            unit=" calls",
+        ),
+        summary_row(
+            "(a) cold, new: earnings calendar calls",
+            count(new["a"], "fmp_earnings_calendar"),
             1,
             at_most=True,
             unit=" calls",
         ),
-        summary_row("(b) stock-related calls, old / new", ratio("b"), 1, at_most=False),
-        summary_row("(c) stock-related calls, old / new", ratio("c"), 1, at_most=False),
-        summary_row(
-            "rebuild after a Redis flush, new: aggs calls", rebuild_aggs, 0, at_most=True, unit=" calls"
+        *(
+            summary_row(f"({key}) {label}: calls old / new", ratio(key), 1, at_most=False)
+            for key, label in (("a", "cold"), ("b", "in session"), ("c", "next session"))
         ),
         summary_row(
             "rebuild after a Redis flush, time old / new",
@@ -434,8 +513,10 @@ def main() -> None:
             Side(name, tree, directory / f"{name}.sqlite3", redis_server.url, sandbox.base_url)
             for name, tree in (("old", old_tree), ("new", ROOT))
         ]
+        contracts = position_contracts()
         for side in sides:
-            print(f"{side.name} code: {side_prepare(side, has_history=side.name == 'new')}", flush=True)
+            print(f"{side.name} code: {side_prepare(side, has_history=True)}", flush=True)
+            print(f"  {side.name}: {positions_write(side, contracts)} open option positions", flush=True)
         measured = {side.name: side_measure(side, sandbox.control, symbols) for side in sides}
         history = stored_history(sides[1].database)
         rebuild = rebuild_rounds(sides, sandbox.control, symbols, rounds=args.rounds, latency=args.latency)
@@ -444,12 +525,13 @@ def main() -> None:
     print_calls(cycles, len(symbols))
     print_history(history, redis)
     medians = print_rebuild(rebuild, len(symbols), args.latency)
-    rows = summary(cycles, rebuild)
+    rows = summary(cycles, rebuild, symbols=len(symbols), positions=len(contracts))
     print()
     print_summary(rows)
     figures = {
         "old_commit": OLD_COMMIT,
         "symbols": len(symbols),
+        "positions": len(contracts),
         "cycles": {key: {"label": label, "now": now.isoformat()} for key, label, now in CYCLES},
         "calls": cycles,
         "stored_history": history,

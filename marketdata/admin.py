@@ -4,6 +4,8 @@ Snapshots are written by the refresh (observed) and by `make demo` (seeded, `is_
 staff browse and filter them, and may delete rows (e.g. demo data), but never add or edit.
 Daily history is written by the refresh only: staff see how far each symbol's stands and
 may have a symbol's history fetched again in full (the next refresh or read does it).
+Reference data (ticker details, dividends) is written by validation and the refresh; staff
+browse it. A deleted details row is fetched again by the next refresh.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from django.db.models import Count, Min, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 
 from marketdata import services
-from marketdata.models import IVSnapshot, SessionBar, SymbolHistory
+from marketdata.models import Dividend, IVSnapshot, SessionBar, SymbolDetails, SymbolHistory
 
 
 @admin.register(IVSnapshot)
@@ -94,3 +96,23 @@ class SessionBarAdmin(_ViewOnly):
     date_hierarchy = "session"
     ordering = ("symbol", "-session")
     show_full_result_count = False  # a count of every stored session is a slow query on PostgreSQL
+
+
+@admin.register(SymbolDetails)
+class SymbolDetailsAdmin(_ViewOnly):
+    list_display = ("symbol", "name", "type", "active", "primary_exchange", "fetched_at")
+    list_filter = ("type", "active", "primary_exchange")
+    search_fields = ("symbol", "name")
+    ordering = ("symbol",)
+
+
+@admin.register(Dividend)
+class DividendAdmin(_ViewOnly):
+    list_display = ("symbol", "ex_dividend_date", "cash_amount", "pay_date", "frequency", "dividend_type")
+    list_filter = ("dividend_type", "frequency")
+    search_fields = ("symbol",)
+    date_hierarchy = "ex_dividend_date"
+    ordering = ("symbol", "-ex_dividend_date")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a past dividend is never asked for again: deleting it would lose it

@@ -22,10 +22,12 @@ from django.conf import settings
 
 from core.deadline import Deadline
 from core.errors import MojoError
-from marketdata import cache, clock, history, market_hours, payloads, strategies
+from core.pool import pooled
+from marketdata import cache, clock, entitlements, history, market_hours, payloads, reference, strategies
 from marketdata.cache import Cached
 from marketdata.clients import get_fmp_client, get_massive_client
-from marketdata.domain import bars_to_columns
+from marketdata.domain import OptionSnapshot, bars_to_columns
+from marketdata.earnings_calendar import fetch_earnings_many
 from marketdata.exceptions import EarningsUnavailable, ProviderError
 from marketdata.symbols import Symbol
 
@@ -132,15 +134,23 @@ def _fetch_stock_entries(
     companion: DataSet[Symbol],
     synced: history.HistorySync | None = None,
 ) -> dict[Symbol, Any]:
-    """Stock data and bars from stored history plus today's bar so far; one is stored, one returned."""
+    """Stock data and bars from stored history plus today's bar so far; one is stored, one returned.
+
+    The stock data carries the stored ticker details and upcoming dividends too (two queries).
+    """
     found: dict[Symbol, Any] = {}
-    for symbol, bars in history.history_with_today(
-        symbols, now=clock.now(), deadline=deadline, synced=synced
-    ).items():
+    now = clock.now()
+    histories = history.history_with_today(symbols, now=now, deadline=deadline, synced=synced)
+    details = reference.ticker_details_many(symbols)
+    dividends = reference.dividends_upcoming_many(symbols, today=market_hours.market_date(now))
+    for symbol, bars in histories.items():
         if isinstance(bars, MojoError):
             found[Symbol(symbol)] = bars
             continue
-        entries = {STOCK: payloads.stock_payload(symbol, bars), BARS: bars_to_columns(bars)}
+        stock = payloads.stock_payload(
+            symbol, bars, details=details.get(symbol), dividends=dividends.get(symbol, ())
+        )
+        entries = {STOCK: stock, BARS: bars_to_columns(bars)}
         companion.store(Symbol(symbol), entries.pop(companion))
         (found[Symbol(symbol)],) = entries.values()
     return found
@@ -198,6 +208,38 @@ def _fetch_option_price(contract: tuple[Symbol, str], deadline: Deadline | None)
     return client.get_option_contract_snapshot(underlying, option_ticker, deadline=deadline).to_payload()
 
 
+def _fetch_option_prices(
+    contracts: Sequence[tuple[Symbol, str]], deadline: Deadline | None
+) -> dict[tuple[Symbol, str], Any]:
+    """Many contracts' snapshots: one universal-snapshot call per 250, or one call each without it.
+
+    A contract the provider cannot answer gets its error (an unknown one, TickerNotFound)
+    and the others their snapshots; a plan without the universal snapshot asks per contract.
+    """
+    client = get_massive_client()
+
+    def batched() -> dict[tuple[Symbol, str], Any]:
+        tickers = {option_ticker: underlying for underlying, option_ticker in contracts}
+        snapshots = client.get_option_snapshots(tickers, deadline=deadline)
+        return {contract: _payload_or_error(snapshots[contract[1]]) for contract in contracts}
+
+    def one_by_one() -> dict[tuple[Symbol, str], Any]:
+        def fetch(contract: tuple[Symbol, str]) -> tuple[tuple[Symbol, str], Any]:
+            try:
+                return contract, _fetch_option_price(contract, deadline)
+            except MojoError as error:
+                return contract, error
+
+        workers = settings.MARKETDATA_FETCH_CONCURRENCY
+        return dict(pooled(fetch, list(contracts), workers=workers, name="option_prices"))
+
+    return entitlements.entitled_or("universal_snapshot", batched, one_by_one)
+
+
+def _payload_or_error(snapshot: OptionSnapshot | MojoError) -> Any:
+    return snapshot if isinstance(snapshot, MojoError) else snapshot.to_payload()
+
+
 def _fetch_earnings(symbol: Symbol, deadline: Deadline | None) -> list[str]:
     today = clock.market_today()
     return [d.isoformat() for d in get_fmp_client().upcoming_earnings(symbol, today, deadline=deadline)]
@@ -247,6 +289,7 @@ EARNINGS: DataSet[Symbol] = DataSet(
     cache.earnings_cache_key,
     market_hours.long_ttl,
     _fetch_earnings,
+    fetch_many=fetch_earnings_many,  # one calendar call for all; per-symbol only for the rest
     refreshed=True,
     optional=True,
 )
@@ -255,6 +298,7 @@ OPTION_PRICE: DataSet[tuple[Symbol, str]] = DataSet(
     _option_price_key,
     market_hours.quote_ttl,
     _fetch_option_price,
+    fetch_many=_fetch_option_prices,
     remember_unknown=True,
     per_symbol=False,
     refreshed=True,

@@ -54,6 +54,24 @@ class TickerDetails:
     primary_exchange: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Dividend:
+    """A declared cash dividend: per-share `cash_amount` to holders before `ex_dividend_date`.
+
+    `frequency` is payments a year (0 one-time, 1, 2, 4, 12); `dividend_type` the provider's
+    code (CD regular, SC special, LT/ST capital gains).
+    """
+
+    symbol: str
+    ex_dividend_date: date
+    cash_amount: float
+    declaration_date: date | None = None
+    record_date: date | None = None
+    pay_date: date | None = None
+    frequency: int | None = None
+    dividend_type: str = "CD"
+
+
 BAR_COLUMNS = ("d", "o", "h", "l", "c", "v", "vw", "n")
 
 

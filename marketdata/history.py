@@ -29,9 +29,10 @@ from django.db.models import Q
 from core.deadline import Deadline
 from core.errors import MojoError
 from core.pool import pooled
-from marketdata import market_hours
+from marketdata import cache, market_hours
 from marketdata.clients import get_massive_client
 from marketdata.domain import DailyBar
+from marketdata.entitlements import entitled_or
 from marketdata.exceptions import TickerNotFound
 from marketdata.history_plan import (
     HISTORY_CALENDAR_DAYS,
@@ -41,6 +42,9 @@ from marketdata.history_plan import (
     settled_session,
 )
 from marketdata.models import SessionBar, SymbolHistory
+
+# How long the day of the last splits check is kept (past that day it only says "check again").
+SPLITS_CHECK_MEMORY = 2 * 24 * 60 * 60
 
 # Stored with every refresh beside the watched symbols: the benchmark (beta) a later issue uses.
 BENCHMARK_SYMBOL = "SPY"
@@ -248,16 +252,20 @@ def _record_checked(checked: dict[str, date], *, full: set[str], now: datetime) 
 def history_splits_check(*, now: datetime, deadline: Deadline | None = None) -> list[str]:
     """Ask for the market's splits since the last check; forget the history each new one makes wrong.
 
-    One call, whatever the number of stored symbols (none when nothing is stored). A split
+    One call a New York day, whatever the number of stored symbols (none when nothing is
+    stored, or when today's check was made: the day is remembered in Redis). A split
     executed on or before today, after the date a symbol's rows reflect, makes its rows
     unadjusted: they are deleted and the next sync fetches them again, adjusted. Returns the
     symbols whose history was forgotten (their cached stock data is wrong too). Raises a
     ProviderError when the provider fails (nothing is changed: the next check asks again).
     """
-    reflected = dict(SymbolHistory.objects.values_list("symbol", "splits_through"))
-    if not reflected:
-        return []
     today = market_hours.market_date(now)
+    if cache.get_value(cache.splits_checked_key()) == today.isoformat():
+        return []  # once a day: splits are announced before they execute, at the open
+    reflected = dict(SymbolHistory.objects.values_list("symbol", "splits_through"))
+    if not reflected:  # what is fetched next reflects every split so far
+        cache.set_value(cache.splits_checked_key(), today.isoformat(), timeout=SPLITS_CHECK_MEMORY)
+        return []
     since = min(reflected.values()) + timedelta(days=1)
     splits = get_massive_client().list_splits(since=min(since, today), deadline=deadline)
     executed: dict[str, date] = defaultdict(lambda: date.min)
@@ -268,10 +276,12 @@ def history_splits_check(*, now: datetime, deadline: Deadline | None = None) -> 
         history_forget(symbol)
         # The refetch reflects this split: the same split must not make it forget again.
         SymbolHistory.objects.filter(symbol=symbol).update(splits_through=execution_date)
+    # Through yesterday only: a split listed later today is still seen by tomorrow's check.
     yesterday = today - timedelta(days=1)
     SymbolHistory.objects.filter(~Q(symbol__in=list(executed)), splits_through__lt=yesterday).update(
         splits_through=yesterday
     )
+    cache.set_value(cache.splits_checked_key(), today.isoformat(), timeout=SPLITS_CHECK_MEMORY)
     return sorted(executed)
 
 
@@ -288,8 +298,8 @@ def history_with_today(
     Syncs the history first (no call when it is up to date), unless the caller has just done
     so and passes its `synced` result (its errors stand: no symbol is asked twice). While the
     session runs, one stocks-snapshot call (split only when the URL would be too long) gives
-    every symbol's partial bar; its failure fails the batch, so the cache serves the last
-    entries stale.
+    every symbol's partial bar (`todays_bars`); its failure fails the batch, so the cache
+    serves the last entries stale.
     """
     sync = synced if synced is not None else history_sync(symbols, now=now, deadline=deadline)
     today = market_hours.market_date(now)
@@ -298,7 +308,7 @@ def history_with_today(
     partial: dict[str, DailyBar] = {}
     if usable and market_hours.is_open(now):
         try:
-            partial = get_massive_client().get_stocks_snapshot(usable, session=today, deadline=deadline)
+            partial = todays_bars(usable, today=today, deadline=deadline)
         except MojoError as error:
             return {symbol: errors.get(symbol, error) for symbol in symbols}
     stored = history_bars_many(usable, since=today - timedelta(days=HISTORY_CALENDAR_DAYS))
@@ -310,3 +320,30 @@ def history_with_today(
             bars.append(today_bar)
         found[symbol] = bars or TickerNotFound(details={"symbol": symbol})
     return found
+
+
+def todays_bars(symbols: Sequence[str], *, today: date, deadline: Deadline | None) -> dict[str, DailyBar]:
+    """Today's bar so far of each symbol that traded today: the stocks snapshot, or per-symbol aggs.
+
+    A plan without the stocks snapshot gets one latest-aggs call per symbol instead (in the
+    pool); a symbol with no bar today is left out either way.
+    """
+    client = get_massive_client()
+
+    def one_by_one() -> dict[str, DailyBar]:
+        def latest(symbol: str) -> tuple[str, DailyBar | None]:
+            try:
+                bars = client.get_daily_bars(symbol, today, today, deadline=deadline)
+            except TickerNotFound:
+                return symbol, None
+            return symbol, bars[-1] if bars and bars[-1].session == today else None
+
+        workers = settings.MARKETDATA_FETCH_CONCURRENCY
+        answers = pooled(latest, list(symbols), workers=workers, name="todays_bars")
+        return {symbol: bar for symbol, bar in answers if bar is not None}
+
+    return entitled_or(
+        "stocks_snapshot",
+        lambda: client.get_stocks_snapshot(symbols, session=today, deadline=deadline),
+        one_by_one,
+    )

@@ -1,4 +1,4 @@
-"""Stored market data: IV history and daily history (sessions, and where each symbol's stands)."""
+"""Stored market data: IV history, daily history, and reference data (ticker details, dividends)."""
 
 from __future__ import annotations
 
@@ -84,3 +84,82 @@ class SymbolHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.symbol}: checked through {self.checked_through or 'nothing yet'}"
+
+
+class SymbolDetails(models.Model):
+    """What the provider says a symbol is (ticker details): its name, type code and listing.
+
+    Fetched once per symbol, when it is first validated or by the next refresh; a symbol
+    with no row has not been asked yet (or the plan lacks ticker details).
+    """
+
+    symbol = models.CharField(max_length=8, unique=True, help_text="Normalised symbol, e.g. AAPL or BRK.B.")
+    name = models.CharField(max_length=200, blank=True, help_text="The provider's name of the security.")
+    type = models.CharField(
+        max_length=16, blank=True, help_text="The provider's type code: CS, ETF, ADRC, FUND…"
+    )
+    active = models.BooleanField(default=True, help_text="Whether the symbol is listed and trades.")
+    primary_exchange = models.CharField(max_length=16, blank=True, help_text="ISO 10383 MIC, e.g. XNAS.")
+    fetched_at = models.DateTimeField(help_text="When the provider was asked.")
+
+    class Meta:
+        verbose_name = "symbol details"
+        verbose_name_plural = "symbol details"
+        ordering = ["symbol"]
+
+    def __str__(self) -> str:
+        return f"{self.symbol}: {self.name or 'unnamed'} ({self.type or 'no type'})"
+
+
+class Dividend(models.Model):
+    """A declared cash dividend of a symbol, by its ex-dividend date.
+
+    Upcoming rows (ex-date today or later) are replaced by each check of the symbol, so a
+    cancelled declaration disappears; past rows are kept.
+    """
+
+    symbol = models.CharField(max_length=8, help_text="Normalised symbol, e.g. AAPL or BRK.B.")
+    ex_dividend_date = models.DateField(help_text="The first session the stock trades without the dividend.")
+    cash_amount = models.FloatField(help_text="Per share, in the listing's currency.")
+    declaration_date = models.DateField(null=True, blank=True)
+    record_date = models.DateField(null=True, blank=True)
+    pay_date = models.DateField(null=True, blank=True)
+    frequency = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Payments a year: 0 one-time, 1, 2, 4 or 12."
+    )
+    dividend_type = models.CharField(
+        max_length=8, help_text="CD regular, SC special, LT/ST long/short-term capital gains."
+    )
+
+    class Meta:
+        ordering = ["symbol", "ex_dividend_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["symbol", "ex_dividend_date", "dividend_type"], name="dividend_unique_per_ex_date"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cash_amount__gte=0), name="dividend_cash_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.symbol} ex {self.ex_dividend_date}: {self.cash_amount} ({self.dividend_type})"
+
+
+class DividendCheck(models.Model):
+    """The last day a symbol's upcoming dividends were asked for: they are asked at most daily.
+
+    Its own table rather than a field of `SymbolHistory` or `SymbolDetails`: dividends are
+    checked for any symbol a refresh hands over, whether or not its history is stored (a
+    `SymbolHistory` row speaks for stored sessions, and the splits check reads every one) or
+    its details are (the plan may lack them); a row here means only "asked on this day".
+    """
+
+    symbol = models.CharField(max_length=8, unique=True, help_text="Normalised symbol, e.g. AAPL or BRK.B.")
+    checked_on = models.DateField(help_text="The New York date its upcoming dividends were last asked for.")
+
+    class Meta:
+        ordering = ["symbol"]
+
+    def __str__(self) -> str:
+        return f"{self.symbol}: dividends checked on {self.checked_on}"

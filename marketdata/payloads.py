@@ -12,17 +12,24 @@ from typing import Any, TypedDict
 
 from core.shapes import IsoDate
 from marketdata import indicators, option_analytics, presentation, strategies
-from marketdata.domain import ContractType, DailyBar, OptionSnapshot
+from marketdata.domain import ContractType, DailyBar, OptionSnapshot, TickerDetails
 
 # The chain summary's fields, written to their own key for dashboards.
 SUMMARY_KEYS = ("spot", "atm_iv", "signal_expirations", "as_of_date")
 
 
-def stock_payload(symbol: str, bars: Sequence[DailyBar]) -> dict[str, Any]:
-    """A stock data entry: latest price, change and the indicators of the bars.
+def stock_payload(
+    symbol: str,
+    bars: Sequence[DailyBar],
+    *,
+    details: TickerDetails | None = None,
+    dividends: Sequence[tuple[date, float]] = (),
+) -> dict[str, Any]:
+    """A stock data entry: latest price, change, the indicators of the bars, name, type and dividends.
 
     Only ever shown, so it is stored as shown (`presentation.rounded`): a cached read
-    serves it without rounding it again.
+    serves it without rounding it again. `dividends` are the upcoming declared ones (ex-date,
+    cash amount): the next one is picked when the entry is read, as it may go ex meanwhile.
     """
     latest = bars[-1]
     previous = bars[-2] if len(bars) > 1 else None
@@ -37,6 +44,9 @@ def stock_payload(symbol: str, bars: Sequence[DailyBar]) -> dict[str, Any]:
             "bars_from": bars[0].session.isoformat(),
             "bars_to": latest.session.isoformat(),
             "indicators": indicators.compute_indicators(bars),
+            "name": details.name if details is not None else None,
+            "type": details.type if details is not None else None,
+            "dividends": [[ex_date.isoformat(), amount] for ex_date, amount in dividends],
         }
     )
 

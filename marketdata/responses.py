@@ -75,7 +75,27 @@ class StockQuote(TypedDict):
     change_percent: Annotated[float | None, Doc("Percent (2.5 = 2.5 %).")]
 
 
-class Stock(StockQuote, SpotQuoted, Indicators, EarningsFields):
+class NextDividend(TypedDict):
+    """The next declared cash dividend: its ex-dividend date and amount per share."""
+
+    ex_dividend_date: IsoDate
+    cash_amount: Annotated[float, Doc("Per share, in US dollars.")]
+
+
+class StockReference(TypedDict):
+    """What the security is and its next dividend, from the provider's reference data."""
+
+    name: Annotated[str | None, Doc("The provider's name for the security; null until it is known.")]
+    type: Annotated[
+        str | None,
+        Doc("The provider's type code (CS common stock, ETF, ADRC depositary receipt); null until known."),
+    ]
+    next_dividend: Annotated[
+        NextDividend | None, Doc("The next declared ex-dividend date; null when none is declared.")
+    ]
+
+
+class Stock(StockQuote, StockReference, SpotQuoted, Indicators, EarningsFields):
     """GET /stocks/{symbol}/; `price` is the spot."""
 
     meta: Meta

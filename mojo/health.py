@@ -2,7 +2,8 @@
 
 /healthz answers 200 while mojo can serve ("ok", or "degraded" when Redis is down: the cache
 fails open), and 503 only when the database is unreachable. It reports the provider
-configuration (key present or not, base URL, sandbox or not), never a key.
+configuration (key present or not, base URL, sandbox or not), never a key, and under
+`details.entitlements` the provider endpoints mojo's plan was found to lack (mojo falls back).
 
 /metrics serves django-prometheus' request metrics and mojo's own (marketdata.metrics),
 aggregated over every gunicorn worker when PROMETHEUS_MULTIPROC_DIR is set. It needs no
@@ -32,6 +33,7 @@ from redis.retry import Retry
 import marketdata.metrics  # noqa: F401 - registers mojo's metrics with the default registry
 from core.checks import is_http_url, is_loopback_url
 from core.exception_handler import error_body
+from marketdata.entitlements import entitlements_lacking
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +108,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
         status, http_status = "degraded", 200
     else:
         status, http_status = "ok", 200
-    body = {"status": status, "database": database, "redis": cache, "providers": provider_configuration()}
+    body = {
+        "status": status,
+        "database": database,
+        "redis": cache,
+        "providers": provider_configuration(),
+        # Endpoints the provider's plan lacks: mojo falls back, and says so here.
+        "details": {"entitlements": entitlements_lacking() if cache != "down" else {}},
+    }
     return JsonResponse(body, status=http_status)
 
 

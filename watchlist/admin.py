@@ -31,9 +31,9 @@ from core.deadline import Deadline
 from core.errors import MojoError
 from marketdata import presentation
 from marketdata import services as marketdata_services
-from marketdata.exceptions import InvalidSymbol, ProviderError, UnknownSymbol
+from marketdata.exceptions import InvalidSymbol, ProviderError, UnknownSymbol, UnsupportedTickerType
 from marketdata.responses import StockSummary
-from watchlist import portfolio, services
+from watchlist import portfolio, selectors, services
 from watchlist.models import IMMUTABLE_FIELDS, Position, PositionStatus, Ticker, WatchlistItem
 from watchlist.valuation import Valuation
 
@@ -131,7 +131,7 @@ class TickerForm(forms.ModelForm):
             services.ticker_ensure_known(symbol=symbol)
         except InvalidSymbol:
             pass  # the model's clean() puts its message on the field
-        except UnknownSymbol as error:
+        except (UnknownSymbol, UnsupportedTickerType) as error:
             self.add_error("symbol", error.message)
         except ProviderError as error:
             message = f"Could not check the symbol with the provider ({error.code}); try again."
@@ -153,7 +153,7 @@ MARKET_FIELDS = (
 @admin.register(Ticker)
 class TickerAdmin(admin.ModelAdmin):
     form = TickerForm
-    list_display = ("symbol", "name", *MARKET_FIELDS, "created_at")
+    list_display = ("symbol", "shown_name", *MARKET_FIELDS, "created_at")
     search_fields = ("symbol", "name")
     readonly_fields = ("created_at", *MARKET_FIELDS, "market_as_of")
     actions = ("refresh_market_data", "invalidate_cache")
@@ -167,6 +167,14 @@ class TickerAdmin(admin.ModelAdmin):
             {"fields": (*MARKET_FIELDS, "market_as_of")},
         )
         return [main, market]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Ticker]:
+        return super().get_queryset(request).annotate(shown_name=selectors.ticker_name())
+
+    @admin.display(description="name", ordering="shown_name")
+    def shown_name(self, obj: Ticker) -> str:
+        """The name typed here, else the provider's (filled by the refresh from its ticker details)."""
+        return getattr(obj, "shown_name", "") or obj.name or EMPTY
 
     def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
         changelist = super().get_changelist_instance(request)

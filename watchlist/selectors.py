@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet, Sum
+from django.db.models import CharField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
 
+from marketdata.models import SymbolDetails
 from marketdata.symbols import normalize_symbol
 from watchlist.models import Instrument, Position, PositionStatus, Ticker, WatchlistItem
 
@@ -19,9 +21,19 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 
+def ticker_name(path: str = "") -> Coalesce:
+    """A ticker's name as shown: the one typed in the admin, else the provider's (its ticker details).
+
+    `path` leads from the queried model to the Ticker (`"ticker__"` from a watchlist item).
+    """
+    provider = SymbolDetails.objects.filter(symbol=OuterRef(f"{path}symbol")).values("name")[:1]
+    return Coalesce(NullIf(f"{path}name", Value("")), Subquery(provider), Value(""), output_field=CharField())
+
+
 def watchlist_for(user: User) -> QuerySet[WatchlistItem]:
-    """Return the user's watchlist, alphabetical, with each ticker loaded."""
-    return WatchlistItem.objects.filter(owner=user).select_related("ticker").order_by("ticker__symbol")
+    """Return the user's watchlist, alphabetical, with each ticker loaded and its name as shown."""
+    items = WatchlistItem.objects.filter(owner=user).select_related("ticker")
+    return items.annotate(ticker_name=ticker_name("ticker__")).order_by("ticker__symbol")
 
 
 def positions_for(

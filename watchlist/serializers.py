@@ -69,7 +69,9 @@ class WatchlistAddSerializer(serializers.Serializer):
 
 class WatchlistItemSerializer(serializers.ModelSerializer[WatchlistItem]):
     symbol = serializers.CharField(source="ticker.symbol", read_only=True)
-    name = serializers.CharField(source="ticker.name", read_only=True)
+    name = serializers.CharField(
+        source="ticker_name", read_only=True, help_text="The name set in the admin, else the provider's."
+    )
 
     class Meta:
         model = WatchlistItem

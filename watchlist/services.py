@@ -33,8 +33,9 @@ def ticker_ensure_known(*, symbol: str) -> str:
 
     The spec's "Validate Ticker": a symbol mojo has not seen is checked upstream before any
     row is written. Raises InvalidSymbol (bad form, never sent), UnknownSymbol (the provider
-    does not know it) or ProviderUnavailable (it could not tell). Call it outside a
-    transaction: it may wait on the provider.
+    does not know it, or lists it as inactive), UnsupportedTickerType (a type outside
+    MASSIVE_ACCEPTED_TICKER_TYPES) or ProviderUnavailable (it could not tell). Call it outside
+    a transaction: it may wait on the provider.
     """
     symbol = normalize_symbol(symbol)
     if Ticker.objects.filter(symbol=symbol).exists():

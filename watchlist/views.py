@@ -94,7 +94,8 @@ class WatchlistView(GenericAPIView[WatchlistItem]):
         symbol = serializer.validated_data["symbol"]
         item, created = services.watchlist_add(user=_owner(request), symbol=symbol)
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        return Response(WatchlistItemSerializer(item).data, status=code)
+        shown = selectors.watchlist_for(_owner(request)).get(pk=item.pk)  # with its name as shown
+        return Response(WatchlistItemSerializer(shown).data, status=code)
 
 
 @extend_schema(tags=["watchlist"])

@@ -43,6 +43,11 @@ def earnings_cache_key(symbol: str) -> str:
     return f"{KEY_PREFIX}{EARNINGS}:{symbol}"
 
 
+def earnings_lookup_cache_key(symbol: str) -> str:
+    """Key of a symbol's per-symbol earnings answer, kept a week for symbols the calendar lacks (funds)."""
+    return f"{KEY_PREFIX}earnings_lookup:{symbol}"
+
+
 def last_refresh_key() -> str:
     """Key of the time of the last refresh run (ISO UTC)."""
     return LAST_REFRESH_KEY
@@ -53,9 +58,19 @@ def option_price_key_pattern(root: str) -> str:
     return f"{KEY_PREFIX}{OPTION_PRICE}:O:{root}[0-9]*"
 
 
+def splits_checked_key() -> str:
+    """Key of the New York date of the day's market-wide splits check (made once a day)."""
+    return "finance:splits_checked_on"
+
+
 def entitlement_key(endpoint: str) -> str:
     """Key remembering that the provider's plan lacks `endpoint` (a data-set-independent fact)."""
     return f"finance:entitlement:{endpoint}"
+
+
+def dividends_market_pages_key() -> str:
+    """Key of how many pages the last market-wide dividends answer took (what asking so costs)."""
+    return "finance:dividends:market_pages"
 
 
 def lock_key(key: str) -> str:

@@ -10,26 +10,30 @@ for cron refreshes. Only `marketdata.exceptions` errors escape.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from datetime import date, timedelta
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from django.conf import settings
 
 from core.deadline import Deadline
+from core.errors import MojoError
 from marketdata.clients.massive_adapter import PROVIDER, MassiveRESTClient
 from marketdata.clients.massive_records import (
     daily_bar_from_agg,
+    dividend_from_model,
     grouped_bar_from_agg,
     option_snapshot_from_model,
+    per_ticker_error,
     snapshot_day_bar,
     split_from_model,
     ticker_details_from_model,
     typed,
+    universal_option_snapshot,
 )
 from marketdata.clients.retry import RetryPolicy
 from marketdata.clients.throttle import UpstreamThrottle
-from marketdata.domain import DailyBar, OptionSnapshot, StockSplit, TickerDetails
+from marketdata.domain import DailyBar, Dividend, OptionSnapshot, StockSplit, TickerDetails
 from marketdata.exceptions import MalformedResponse, TickerNotFound
 
 logger = logging.getLogger("marketdata.clients.massive")
@@ -37,10 +41,11 @@ logger = logging.getLogger("marketdata.clients.massive")
 CHAIN_PAGE_SIZE = 250  # the provider's maximum
 BARS_LIMIT = 50_000  # the provider's maximum: five years of daily bars in one request
 SPLITS_PAGE_SIZE = 1000  # the provider's maximum
+DIVIDENDS_PAGE_SIZE = 1000  # the provider's maximum
+UNIVERSAL_TICKERS_MAX = 250  # the universal snapshot's limit for ticker.any_of and for a page
 # The stocks snapshot takes its tickers in the URL: batches keep the query well under the
 # ~8 KB request lines servers accept (2,000 characters: ~300 symbols per call).
 MAX_TICKERS_IN_URL = 2000
-VALIDATION_DAYS = 7  # spec §4: a symbol is known when it has bars in the last week
 
 
 class MassiveClient:
@@ -182,25 +187,62 @@ class MassiveClient:
 
         return typed([record], convert, endpoint="option_contract", symbol=option_ticker)[0]
 
+    def get_option_snapshots(
+        self, contracts: Mapping[str, str], *, deadline: Deadline | None = None
+    ) -> dict[str, OptionSnapshot | MojoError]:
+        """Snapshots of many contracts (option ticker → underlying), one universal-snapshot call per 250.
+
+        A contract the provider cannot answer gets its per-ticker error (TickerNotFound for
+        NOT_FOUND, or one it left out) instead of failing the others; NotEntitled when the
+        plan lacks the endpoint.
+        """
+        found: dict[str, OptionSnapshot | MojoError] = {}
+        tickers = list(contracts)
+
+        def convert(model: Any) -> tuple[str, OptionSnapshot | MojoError]:
+            ticker = model.ticker
+            if not isinstance(ticker, str) or ticker not in contracts:
+                raise ValueError(f"ticker {ticker!r} was not asked for")
+            if model.error:
+                return ticker, per_ticker_error(ticker, model.error, model.message)
+            return ticker, universal_option_snapshot(model, underlying=contracts[ticker])
+
+        for start in range(0, len(tickers), UNIVERSAL_TICKERS_MAX):
+            batch = tickers[start : start + UNIVERSAL_TICKERS_MAX]
+            with self.rest.scope("universal_snapshot", "market", deadline):
+                records = list(
+                    self.rest.list_universal_snapshots(ticker_any_of=batch, limit=UNIVERSAL_TICKERS_MAX)
+                )
+            found.update(typed(records, convert, endpoint="universal_snapshot", symbol="market"))
+        for ticker in tickers:
+            found.setdefault(ticker, TickerNotFound(f"Massive does not know {ticker}."))
+        return found
+
     def get_ticker_details(self, ticker: str, *, deadline: Deadline | None = None) -> TickerDetails:
         """What the provider says `ticker` is (one request); TickerNotFound when it does not know it."""
         with self.rest.scope("ticker_details", ticker, deadline):
             model = self.rest.get_ticker_details(ticker)
         return typed([model], ticker_details_from_model, endpoint="ticker_details", symbol=ticker)[0]
 
-    def validate_ticker(self, ticker: str, *, today: date, deadline: Deadline | None = None) -> bool:
-        """Return whether the provider has bars for `ticker` in the last week.
+    def list_dividends(
+        self, *, ex_dividend_date_gte: date, ticker: str | None = None, deadline: Deadline | None = None
+    ) -> list[Dividend]:
+        """Declared dividends going ex on or after a date, oldest first (all pages of 1,000).
 
-        Raises ProviderUnavailable (or another ProviderError) when the provider cannot
-        answer: "unknown" and "can't tell" are different answers.
+        Of one `ticker`, or of the whole market when it is None; [] when none is declared.
         """
-        try:
-            bars = self.get_daily_bars(
-                ticker, today - timedelta(days=VALIDATION_DAYS), today, deadline=deadline
+        symbol = ticker or "market"
+        with self.rest.scope("dividends", symbol, deadline):
+            records = list(
+                self.rest.list_dividends(
+                    ticker=ticker,
+                    ex_dividend_date_gte=ex_dividend_date_gte,
+                    limit=DIVIDENDS_PAGE_SIZE,
+                    sort="ex_dividend_date",
+                    order="asc",
+                )
             )
-        except TickerNotFound:
-            return False
-        return bool(bars)
+        return typed(records, dividend_from_model, endpoint="dividends", symbol=symbol)
 
 
 def _url_batches(tickers: Sequence[str]) -> Iterator[Sequence[str]]:

@@ -12,12 +12,21 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from massive.rest.models import Agg, GroupedDailyAgg, OptionContractSnapshot, Split, TickerSnapshot
+from massive.rest.models import (
+    Agg,
+    GroupedDailyAgg,
+    OptionContractSnapshot,
+    Split,
+    TickerSnapshot,
+    UniversalSnapshot,
+)
+from massive.rest.models import Dividend as LibraryDividend
 from massive.rest.models import TickerDetails as LibraryTickerDetails
 
+from core.errors import MojoError
 from marketdata.clients.massive_adapter import PROVIDER, MalformedRecord
-from marketdata.domain import ContractType, DailyBar, OptionSnapshot, StockSplit, TickerDetails
-from marketdata.exceptions import MalformedResponse
+from marketdata.domain import ContractType, DailyBar, Dividend, OptionSnapshot, StockSplit, TickerDetails
+from marketdata.exceptions import MalformedResponse, NotEntitled, ProviderUnavailable, TickerNotFound
 from marketdata.market_hours import NEW_YORK
 from marketdata.metrics import MALFORMED_RECORDS
 
@@ -76,6 +85,38 @@ def ticker_details_from_model(details: LibraryTickerDetails) -> TickerDetails:
     )
 
 
+def dividend_from_model(dividend: LibraryDividend) -> Dividend:
+    """The Dividend of one library record; ValueError when its ticker, ex-date, amount or type is unusable."""
+    if not isinstance(dividend.ticker, str) or not dividend.ticker:
+        raise ValueError("ticker is missing")
+    cash_amount = required(dividend.cash_amount, "cash_amount")
+    if cash_amount < 0:
+        raise ValueError(f"cash_amount is negative: {cash_amount}")
+    if not isinstance(dividend.dividend_type, str) or not dividend.dividend_type:
+        raise ValueError("dividend_type is missing")
+    frequency = number(dividend.frequency, "frequency")
+    return Dividend(
+        symbol=dividend.ticker,
+        ex_dividend_date=_iso_date(dividend.ex_dividend_date, "ex_dividend_date"),
+        cash_amount=cash_amount,
+        declaration_date=_optional_date(dividend.declaration_date, "declaration_date"),
+        record_date=_optional_date(dividend.record_date, "record_date"),
+        pay_date=_optional_date(dividend.pay_date, "pay_date"),
+        frequency=int(frequency) if frequency is not None else None,
+        dividend_type=dividend.dividend_type,
+    )
+
+
+def _iso_date(value: Any, name: str) -> date:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} is missing")
+    return date.fromisoformat(value)
+
+
+def _optional_date(value: Any, name: str) -> date | None:
+    return None if value in (None, "") else _iso_date(value, name)
+
+
 def split_from_model(split: Split) -> StockSplit:
     """The StockSplit of one library `Split`; ValueError when a field is unusable."""
     if not isinstance(split.ticker, str) or not split.ticker or not split.execution_date:
@@ -91,9 +132,65 @@ def option_snapshot_from_model(model: OptionContractSnapshot, *, underlying: str
     details = model.details
     if details is None:
         raise ValueError("details is missing")
-    option_ticker = details.ticker
+    quote, day, greeks, asset = model.last_quote, model.day, model.greeks, model.underlying_asset
+    return _option_snapshot(
+        details.ticker,
+        details,
+        underlying=underlying,
+        quote=quote,
+        day=day,
+        greeks=greeks,
+        implied_volatility=model.implied_volatility,
+        open_interest=model.open_interest,
+        underlying_price=asset.price if asset is not None else None,
+    )
+
+
+def per_ticker_error(ticker: str, error: str, message: str | None) -> MojoError:
+    """The error of a ticker the universal snapshot answered with `error` instead of data."""
+    text = f"Massive has no snapshot of {ticker}: {message or error}."
+    if error == "NOT_FOUND":
+        return TickerNotFound(text)
+    if error in ("NOT_ENTITLED", "NOT_AUTHORIZED"):
+        return NotEntitled(text, details={"endpoint": "universal_snapshot"})
+    return ProviderUnavailable(text)
+
+
+def universal_option_snapshot(model: UniversalSnapshot, *, underlying: str) -> OptionSnapshot:
+    """The OptionSnapshot of one universal-snapshot record of an option (its day is `session`)."""
+    if model.type != "options":
+        raise ValueError(f"type is {model.type!r}, not options")
+    if model.details is None:
+        raise ValueError("details is missing")
+    asset = model.underlying_asset
+    return _option_snapshot(
+        model.ticker,
+        model.details,
+        underlying=underlying,
+        quote=model.last_quote,
+        day=model.session,
+        greeks=model.greeks,
+        implied_volatility=model.implied_volatility,
+        open_interest=model.open_interest,
+        underlying_price=asset.price if asset is not None else None,
+    )
+
+
+def _option_snapshot(
+    option_ticker: Any,
+    details: Any,
+    *,
+    underlying: str,
+    quote: Any,
+    day: Any,
+    greeks: Any,
+    implied_volatility: Any,
+    open_interest: Any,
+    underlying_price: Any,
+) -> OptionSnapshot:
+    """An OptionSnapshot from the parts both snapshot shapes have (their day and quote objects)."""
     if not isinstance(option_ticker, str) or not option_ticker:
-        raise ValueError("details.ticker is missing")
+        raise ValueError("the option ticker is missing")
     contract_type = details.contract_type
     if contract_type not in ("call", "put"):
         raise ValueError(f"details.contract_type is {contract_type!r}")
@@ -103,8 +200,7 @@ def option_snapshot_from_model(model: OptionContractSnapshot, *, underlying: str
     shares = number(details.shares_per_contract, "details.shares_per_contract")
     if shares is not None and shares <= 0:
         raise ValueError(f"details.shares_per_contract is {shares}")
-    quote, day, greeks, asset = model.last_quote, model.day, model.greeks, model.underlying_asset
-    open_interest = number(model.open_interest, "open_interest")
+    interest = number(open_interest, "open_interest")
     kind: ContractType = "call" if contract_type == "call" else "put"
     return OptionSnapshot(
         option_ticker=option_ticker,
@@ -121,9 +217,9 @@ def option_snapshot_from_model(model: OptionContractSnapshot, *, underlying: str
         gamma=number(greeks.gamma, "greeks.gamma") if greeks is not None else None,
         theta=number(greeks.theta, "greeks.theta") if greeks is not None else None,
         vega=number(greeks.vega, "greeks.vega") if greeks is not None else None,
-        implied_volatility=number(model.implied_volatility, "implied_volatility"),
-        open_interest=int(open_interest) if open_interest is not None else None,
-        underlying_price=number(asset.price, "underlying_asset.price") if asset is not None else None,
+        implied_volatility=number(implied_volatility, "implied_volatility"),
+        open_interest=int(interest) if interest is not None else None,
+        underlying_price=number(underlying_price, "underlying_asset.price"),
     )
 
 

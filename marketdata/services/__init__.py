@@ -42,6 +42,7 @@ from marketdata.services.options import (
     options_overview,
     signals_overview,
 )
+from marketdata.services.reference import ticker_validate
 from marketdata.services.refresh import (
     REFRESH_CHOICES,
     RefreshReport,
@@ -49,7 +50,7 @@ from marketdata.services.refresh import (
     last_refresh_get,
     last_refresh_record,
     market_data_refresh,
-    option_price_refresh,
+    option_prices_refresh,
     stocks_refresh,
     symbol_refresh,
     symbol_refresh_lock,
@@ -64,7 +65,6 @@ from marketdata.services.stocks import (
     stock_data_get,
     stock_data_get_many,
     stock_overview,
-    ticker_validate,
 )
 
 __all__ = [
@@ -105,7 +105,7 @@ __all__ = [
     "occ_mismatch",
     "option_contract",
     "option_price_get",
-    "option_price_refresh",
+    "option_prices_refresh",
     "option_quote",
     "options_chain_get",
     "options_overview",

@@ -20,10 +20,11 @@ from core.pool import pooled
 from marketdata import cache, clock, datasets, history
 from marketdata.cache import Cached
 from marketdata.datasets import DataSet
-from marketdata.exceptions import EarningsUnavailable
+from marketdata.exceptions import EarningsUnavailable, TickerNotFound
 from marketdata.services.invalidation import symbol_invalidate
 from marketdata.services.iv_history import iv_snapshot_record
-from marketdata.services.option_prices import option_price_get
+from marketdata.services.option_prices import option_contract
+from marketdata.services.reference import reference_refresh
 from marketdata.symbols import Symbol, normalize_symbol
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,9 @@ class SymbolRefresh:
     symbol: str
     datasets: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    # Something the user should know that did not fail the refresh (an open position's
+    # contract the provider no longer knows: it is valued at its entry price).
+    warning: str | None = None
     skipped: bool = False
     atm_iv: float | None = None  # today's ATM IV, for the refresh to record
 
@@ -116,13 +120,18 @@ def _refresh(
     """One data set of a symbol's refresh: its outcome, and what it read (None when unknown)."""
     try:
         cached = dataset.get(symbol, force=force, deadline=deadline)
-    except datasets.UNAVAILABLE as error:
-        if not dataset.optional:
-            raise
-        logger.info("%s unknown for %s: %s", dataset.name, symbol, error.code)
-        # Not configured (no key) is a choice; a configured provider that fails is a failure.
-        return ("fresh" if isinstance(error, EarningsUnavailable) else "provider_unavailable"), None
+    except MojoError as error:
+        return _failed_outcome(dataset, symbol, error), None
     return _outcome(cached), cached
+
+
+def _failed_outcome(dataset: DataSet[Any], symbol: str, error: MojoError) -> str:
+    """The outcome of a data set that could not be had: "unknown" for optional ones, else raised."""
+    if not dataset.optional or not isinstance(error, datasets.UNAVAILABLE):
+        raise error
+    logger.info("%s unknown for %s: %s", dataset.name, symbol, error.code)
+    # Not configured (no key) is a choice; a configured provider that fails is a failure.
+    return "fresh" if isinstance(error, EarningsUnavailable) else "provider_unavailable"
 
 
 def stocks_refresh(
@@ -138,8 +147,10 @@ def stocks_refresh(
     first: a symbol with a new split loses its stored history and its cached data (chain and
     option prices too: strikes and contracts change), so the sync fetches it again, adjusted.
     Then one sync for `symbols` and `history_also` (grouped daily when that is fewer calls),
-    and the stock data of the symbols past their TTL (all with `force`), computed from the
-    table with one stocks-snapshot call in session. `concurrency` bounds the sync's calls.
+    the reference data (`reference_refresh`: new symbols' ticker details, the day's dividends),
+    and the stock data of the symbols past their TTL (all with `force`; those whose reference
+    data changed too), computed from the table with one stocks-snapshot call in session.
+    `concurrency` bounds the calls.
     """
     now = clock.now()
     try:
@@ -155,24 +166,48 @@ def stocks_refresh(
     synced = history.history_sync(kept, now=now, concurrency=concurrency)
     for symbol, failure in synced.errors.items():
         logger.info("history of %s not brought up to date: %s", symbol, failure.code)
-    found = datasets.STOCK.get_many(
-        [Symbol(symbol) for symbol in symbols],
-        force=force,
-        fetch_many=functools.partial(datasets.fetch_stocks, synced=synced),
-    )
-    return dict(found.items())
+    # Stock data shows the symbol's name, type and next dividend: whose changed is computed again.
+    changed = reference_refresh(symbols, now=now, concurrency=concurrency)
+    fetch = functools.partial(datasets.fetch_stocks, synced=synced)
+    found: dict[str, Cached[Any] | MojoError] = {}
+    for subset, forced in (
+        ([s for s in symbols if s in changed], True),
+        ([s for s in symbols if s not in changed], force),
+    ):
+        if subset:
+            found.update(
+                datasets.STOCK.get_many([Symbol(s) for s in subset], force=forced, fetch_many=fetch).items()
+            )
+    return {symbol: found[symbol] for symbol in symbols}
 
 
-def option_price_refresh(underlying: str, option_ticker: str, *, force: bool = False) -> SymbolRefresh:
-    """Refresh one open position's contract price."""
-    result = SymbolRefresh(symbol=option_ticker)
-    try:
-        result.datasets[datasets.OPTION_PRICE.name] = _outcome(
-            option_price_get(underlying, option_ticker, force_refresh=force)
-        )
-    except MojoError as error:
-        result.error = error.code
-    return result
+def option_prices_refresh(
+    contracts: Sequence[tuple[str, str]], *, force: bool = False
+) -> list[SymbolRefresh]:
+    """Refresh open positions' contract prices together: one universal-snapshot call per 250.
+
+    A contract the provider does not know is a warning, not a failure: its position is
+    valued at its entry price. A malformed option ticker is that contract's failure.
+    """
+    results: dict[tuple[str, str], SymbolRefresh] = {}
+    canonical: dict[tuple[Symbol, str], tuple[str, str]] = {}
+    for underlying, option_ticker in contracts:
+        try:
+            canonical.setdefault(option_contract(underlying, option_ticker), (underlying, option_ticker))
+        except MojoError as error:
+            results[(underlying, option_ticker)] = SymbolRefresh(symbol=option_ticker, error=error.code)
+    found = datasets.OPTION_PRICE.get_many(list(canonical), force=force)
+    for contract, asked in canonical.items():
+        outcome = found[contract]
+        result = SymbolRefresh(symbol=asked[1])
+        if isinstance(outcome, TickerNotFound):
+            result.warning = outcome.code
+        elif isinstance(outcome, MojoError):
+            result.error = outcome.code
+        else:
+            result.datasets[datasets.OPTION_PRICE.name] = _outcome(outcome)
+        results[asked] = result
+    return [results[contract] for contract in dict.fromkeys(contracts)]
 
 
 @dataclass(slots=True)
@@ -220,8 +255,8 @@ def market_data_refresh(
     refreshed for each symbol, the option price for each contract. With stock data, the
     stored history of `history_also` (open positions' underlyings, the benchmark) is brought
     up to date too. Each symbol's refresh lock is taken first: a symbol another copy holds is
-    skipped. Stock data is refreshed for all symbols together (`stocks_refresh`), the other
-    data sets per symbol in a pool.
+    skipped. Stock data, earnings (one calendar) and option prices (one universal snapshot
+    per 250 contracts) are refreshed for all at once on this thread, chains per symbol in a pool.
 
     Writes today's IV snapshot per symbol and `finance:last_refresh`. `on_start` gets the
     number of jobs; `on_result` each SymbolRefresh as it completes (progress display).
@@ -230,27 +265,28 @@ def market_data_refresh(
     calls_before = _upstream_calls_so_far()
     symbols = list(dict.fromkeys(normalize_symbol(symbol) for symbol in symbols))
     per_symbol = [dataset for dataset in only if dataset.per_symbol]
-    jobs: list[Any] = list(symbols) if per_symbol else []
-    if datasets.OPTION_PRICE in only:
-        jobs += list(contracts)
+    jobs = symbols if per_symbol else []
+    priced = list(contracts) if datasets.OPTION_PRICE in only else []
     if on_start is not None:
-        on_start(len(jobs))
-    locks = {symbol: symbol_refresh_lock(symbol) for symbol in (symbols if per_symbol else [])}
+        on_start(len(jobs) + len(priced))
+    locks = {symbol: symbol_refresh_lock(symbol) for symbol in jobs}
     held = [symbol for symbol, lock in locks.items() if lock is not None]
     try:
-        stocks: dict[str, Cached[Any] | MojoError] = {}
-        if datasets.STOCK in only:
-            stocks = stocks_refresh(held, history_also=history_also, force=force, concurrency=concurrency)
-        rest = [dataset for dataset in per_symbol if dataset is not datasets.STOCK]
+        batched = _batched_refresh(
+            held, only=per_symbol, history_also=history_also, force=force, concurrency=concurrency
+        )
+        results = option_prices_refresh(priced, force=force) if priced else []
+        if on_result is not None:
+            for result in results:
+                on_result(result)
+        rest = [dataset for dataset in per_symbol if dataset not in batched]
 
-        def run(job: Any) -> SymbolRefresh:
-            if not isinstance(job, str):
-                return option_price_refresh(*job, force=force)
-            if locks[job] is None:
-                return SymbolRefresh(symbol=job, skipped=True)
-            return _with_stock(job, stocks.get(job), force=force, only=rest)
+        def run(symbol: str) -> SymbolRefresh:
+            if locks[symbol] is None:
+                return SymbolRefresh(symbol=symbol, skipped=True)
+            return _with_batched(symbol, batched, force=force, only=rest)
 
-        results = list(_run_pooled(run, jobs, concurrency=concurrency, on_result=on_result))
+        results += _run_pooled(run, jobs, concurrency=concurrency, on_result=on_result)
     finally:
         for lock in locks.values():
             if lock is not None:
@@ -264,15 +300,57 @@ def market_data_refresh(
     )
 
 
-def _with_stock(
-    symbol: str, stock: Cached[Any] | MojoError | None, *, force: bool, only: Collection[DataSet[Any]]
+def _batched_refresh(
+    symbols: Sequence[str],
+    *,
+    only: Collection[DataSet[Any]],
+    history_also: Sequence[str],
+    force: bool,
+    concurrency: int,
+) -> dict[DataSet[Any], dict[str, Cached[Any] | MojoError]]:
+    """The data sets refreshed for all symbols at once, on this thread: stock data, then the rest.
+
+    Stock data goes through `stocks_refresh` (splits, history, snapshot); every other data set
+    with a fetch for many (earnings: one calendar) through its `get_many`.
+    """
+    batched: dict[DataSet[Any], dict[str, Cached[Any] | MojoError]] = {}
+    if datasets.STOCK in only:
+        batched[datasets.STOCK] = stocks_refresh(
+            symbols, history_also=history_also, force=force, concurrency=concurrency
+        )
+    for dataset in only:
+        if dataset.fetch_many is not None and dataset not in batched:
+            found = dataset.get_many([Symbol(symbol) for symbol in symbols], force=force)
+            batched[dataset] = dict(found.items())
+    return batched
+
+
+def _with_batched(
+    symbol: str,
+    batched: dict[DataSet[Any], dict[str, Cached[Any] | MojoError]],
+    *,
+    force: bool,
+    only: Collection[DataSet[Any]],
 ) -> SymbolRefresh:
-    """A symbol's refresh of the other data sets, after its stock data (which must not have failed)."""
+    """A symbol's refresh: what the batches found for it, then its own data sets.
+
+    A symbol whose stock data failed refreshes nothing else (its chain needs the price).
+    """
+    stock = batched.get(datasets.STOCK, {}).get(symbol)
     if isinstance(stock, MojoError):
         return SymbolRefresh(symbol=symbol, error=stock.code)
     result = _symbol_refresh_held(symbol, force=force, only=only, record_iv=False)
-    if stock is not None:
-        result.datasets = {datasets.STOCK.name: _outcome(stock), **result.datasets}
+    outcomes = dict(result.datasets)
+    for dataset, found in batched.items():
+        outcome = found.get(symbol)
+        if isinstance(outcome, MojoError):
+            try:
+                outcomes[dataset.name] = _failed_outcome(dataset, symbol, outcome)
+            except MojoError as error:
+                result.error = result.error or error.code
+        elif outcome is not None:
+            outcomes[dataset.name] = _outcome(outcome)
+    result.datasets = {d.name: outcomes[d.name] for d in datasets.REFRESHED if d.name in outcomes}
     return result
 
 

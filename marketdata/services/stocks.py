@@ -2,13 +2,13 @@
 
 One bars fetch writes both entries (stock data and bars; see `marketdata.datasets`), so every
 hot read decodes a small entry and only charts read bars. Also: batch reads of many symbols,
-provider validation of a new symbol, and the stock and bars API responses.
+and the stock and bars API responses.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -17,10 +17,9 @@ from core.deadline import Deadline
 from core.errors import MojoError
 from marketdata import cache, clock, datasets
 from marketdata.cache import Cached
-from marketdata.clients import get_massive_client
 from marketdata.domain import DailyBar, bars_from_columns
 from marketdata.indicators import Indicators
-from marketdata.responses import Bars, Stock
+from marketdata.responses import Bars, NextDividend, Stock
 from marketdata.services.bulk import cached_many
 from marketdata.services.earnings import earnings_fields, earnings_of
 from marketdata.services.meta import meta_of
@@ -102,12 +101,6 @@ def stock_data_get_many(
     return batch
 
 
-def ticker_validate(ticker: str, *, deadline: Deadline | None = None) -> bool:
-    """Ask the provider whether a well-formed symbol exists (7 days of bars); raises if it can't tell."""
-    symbol = normalize_symbol(ticker)
-    return get_massive_client().validate_ticker(symbol, today=clock.market_today(), deadline=deadline)
-
-
 def stock_overview(ticker: str, *, force_refresh: bool = False, deadline: Deadline | None = None) -> Stock:
     """Price, change, indicators and next earnings of a symbol (one cache round trip when warm)."""
     symbol = normalize_symbol(ticker)
@@ -127,10 +120,22 @@ def stock_overview(ticker: str, *, force_refresh: bool = False, deadline: Deadli
         "change_percent": payload["change_percent"],
         "spot_as_of": spot["spot_as_of"],
         "spot_source": spot["spot_source"],
+        "name": payload.get("name"),  # entries stored before ticker details have none
+        "type": payload.get("type"),
+        "next_dividend": next_dividend(payload.get("dividends", ()), today=clock.market_today()),
         **figures,
         **earnings_fields(earnings),
         "meta": meta_of(stock),
     }
+
+
+def next_dividend(dividends: Iterable[Sequence[Any]], *, today: date) -> NextDividend | None:
+    """The first of a stock entry's upcoming dividends ([ex-date, cash amount], ascending) not yet ex."""
+    iso = today.isoformat()
+    for ex_date, amount in dividends:
+        if ex_date >= iso:
+            return {"ex_dividend_date": ex_date, "cash_amount": amount}
+    return None
 
 
 def stock_bar_history(

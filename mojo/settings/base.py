@@ -175,8 +175,14 @@ SPECTACULAR_SETTINGS = {
 # --- Providers -----------------------------------------------------------------------------
 MASSIVE_API_KEY: str = env("MASSIVE_API_KEY", default="")
 MASSIVE_BASE_URL: str = env("MASSIVE_BASE_URL", default="https://api.massive.com").rstrip("/")
+# Massive type codes a new symbol may have (stock, ETF, ADR); others answer 400 unsupported_ticker_type.
+MASSIVE_ACCEPTED_TICKER_TYPES: list[str] = env.list(
+    "MASSIVE_ACCEPTED_TICKER_TYPES", default=["CS", "ETF", "ADRC"]
+)
 FMP_API_KEY: str = env("FMP_API_KEY", default="")
 FMP_BASE_URL: str = env("FMP_BASE_URL", default="https://financialmodelingprep.com").rstrip("/")
+# Rows at which an earnings-calendar answer counts as full (FMP's cap): its window is split and asked again.
+FMP_EARNINGS_CALENDAR_ROW_CAP: int = env.int("FMP_EARNINGS_CALENDAR_ROW_CAP", default=3000)
 PROVIDER_CONNECT_TIMEOUT: float = env.float("PROVIDER_CONNECT_TIMEOUT", default=3.0)
 PROVIDER_READ_TIMEOUT: float = env.float("PROVIDER_READ_TIMEOUT", default=10.0)
 # Waits between attempts (seconds); the spec's 1/2/4 list for three attempts is 1 then 2.

@@ -1,7 +1,7 @@
 """Interrupted refresh: `refresh_market_data` killed with SIGKILL mid-run leaves no partial entry.
 
-The command runs in its own process against the suite's Redis and sandbox. Stock data of
-all three symbols is refreshed first, together; then each symbol's other data sets, one
+The command runs in its own process against the suite's Redis and sandbox. Stock data and
+earnings of all three symbols are refreshed first, together; then each symbol's chain, one
 symbol at a time. The second symbol's chain request hangs, so the kill lands at a known
 point: every symbol's stock data and the first symbol's everything written, the second's
 chain in flight.
@@ -22,7 +22,7 @@ import pytest
 import redis
 
 from devtools.localredis import LocalRedis
-from marketdata import cache, services
+from marketdata import cache
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST, SECOND, THIRD = "WMT", "MSFT", "KO"
@@ -70,9 +70,9 @@ def command_env(
     }
 
 
-def _refresh(env: dict[str, str]) -> subprocess.Popen[str]:
+def _refresh(env: dict[str, str], tickers: tuple[str, ...] = TICKERS) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "manage.py", "refresh_market_data", "--tickers", *TICKERS, "--concurrency", "1"],
+        [sys.executable, "manage.py", "refresh_market_data", "--tickers", *tickers, "--concurrency", "1"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -123,7 +123,7 @@ def killed_run(command_env, sandbox, redis_client: redis.Redis) -> Iterator[None
     process = _refresh(command_env)
     try:
         _wait_until(
-            lambda: redis_client.exists(cache.earnings_cache_key(FIRST)) == 1, process, "FIRST written"
+            lambda: redis_client.exists(cache.options_cache_key(FIRST)) == 1, process, "FIRST written"
         )
         _wait_until(lambda: _in_flight(sandbox, SECOND), process, "SECOND in flight")
         process.send_signal(signal.SIGKILL)
@@ -138,18 +138,21 @@ def killed_run(command_env, sandbox, redis_client: redis.Redis) -> Iterator[None
 
 @pytest.mark.slow
 def test_killed_refresh_leaves_exactly_the_first_symbols_complete_entries(
-    killed_run, redis_client: redis.Redis, db
+    killed_run, command_env, redis_client: redis.Redis
 ) -> None:
     written = _stored(redis_client)
     assert all(_complete(entry) for entry in written.values()), written.keys()
     by_symbol = _by_symbol(written)
-    assert by_symbol[SECOND] == by_symbol[THIRD] == {cache.STOCK, cache.BARS}
+    # Stock data and earnings are refreshed for all symbols at once, before the chains.
+    assert by_symbol[SECOND] == by_symbol[THIRD] == {cache.STOCK, cache.BARS, cache.EARNINGS}
     assert not redis_client.exists(cache.last_refresh_key()), "an unfinished run recorded a refresh"
 
-    # What an uninterrupted refresh of FIRST stores, made here with the same clock and data.
+    # What an uninterrupted refresh of FIRST stores: the command again, same clock, data and database.
     redis_client.flushdb()
     cache.local_entries.clear()
-    services.symbol_refresh(FIRST)
+    alone = _refresh(command_env, (FIRST,))
+    out, err = alone.communicate(timeout=120)
+    assert alone.returncode == 0, out + err
 
     assert {key: entry for key, entry in written.items() if key.endswith(f":{FIRST}")} == _stored(
         redis_client

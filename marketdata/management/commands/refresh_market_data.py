@@ -43,8 +43,22 @@ def describe(result: services.SymbolRefresh) -> str:
         return f"{result.symbol}: skipped (another refresh is running it)"
     if result.error:
         return f"{result.symbol}: FAILED {result.error}"
+    if result.warning:
+        return f"{result.symbol}: WARNING {result.warning} (the provider cannot price it: valued at entry)"
     states = [f"{name}={state}" for name, state in result.datasets.items()]
     return " ".join([f"{result.symbol}:", "ok" if result.ok else "FAILED", *states])
+
+
+def summary(run: services.RefreshReport) -> str:
+    """The run's last line: how many were refreshed, warned, failed and skipped; calls and time."""
+    failed = len(run.failed)
+    skipped = sum(1 for r in run.results if r.skipped)
+    warned = [r.symbol for r in run.results if r.warning and not r.error]
+    warnings = f", {len(warned)} with warnings ({', '.join(warned)})" if warned else ""
+    return (
+        f"refreshed {len(run.results) - failed - skipped} ok{warnings}, {failed} failed, "
+        f"{skipped} skipped; {run.upstream_calls} upstream calls; {run.elapsed:.1f}s"
+    )
 
 
 class Command(BaseCommand):
@@ -88,7 +102,7 @@ class Command(BaseCommand):
             if progress is None:
                 self.stdout.write(describe(result))
                 return
-            if not result.ok and not result.skipped:
+            if (not result.ok and not result.skipped) or result.warning:
                 progress.write(describe(result), file=progress.fp)
             progress.set_postfix_str(result.symbol, refresh=False)
             progress.update(1)
@@ -114,12 +128,8 @@ class Command(BaseCommand):
             sys.setswitchinterval(switch_interval)
             if progress is not None:
                 progress.close()
+        self.stdout.write(summary(run))
         failed = run.failed
-        skipped = sum(1 for r in run.results if r.skipped)
-        self.stdout.write(
-            f"refreshed {len(run.results) - len(failed) - skipped} ok, {len(failed)} failed, "
-            f"{skipped} skipped; {run.upstream_calls} upstream calls; {run.elapsed:.1f}s"
-        )
         if failed:
             raise CommandError(
                 "failed: " + ", ".join(f"{r.symbol} ({r.error or 'stale'})" for r in failed), returncode=1

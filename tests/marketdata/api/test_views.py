@@ -181,6 +181,18 @@ def test_validate_ticker(api, sandbox) -> None:
     }
 
 
+def test_validate_ticker_asks_ticker_details_not_bars(api, sandbox) -> None:
+    api.post("/api/v1/tickers/validate/", {"symbol": "MSFT"})
+    assert (sandbox.control.count("ticker_details"), sandbox.control.count("aggs")) == (1, 0)
+
+
+def test_validate_ticker_of_an_unsupported_type_is_400(api, sandbox) -> None:
+    sandbox.control.ticker_details("QQQ", type="FUND")
+    response = api.post("/api/v1/tickers/validate/", {"symbol": "QQQ"})
+    assert_error(response, 400, "unsupported_ticker_type")
+    assert response.json()["error"]["details"]["type"] == "FUND"
+
+
 def test_validate_ticker_bad_form_is_400_without_upstream_call(api, sandbox) -> None:
     assert_error(api.post("/api/v1/tickers/validate/", {"symbol": "12$"}), 400, "invalid_symbol")
     assert sandbox.control.counters()["total"] == 0

@@ -154,11 +154,6 @@ def test_an_unknown_symbol_is_ticker_not_found_after_one_attempt(massive, sandbo
     assert sandbox.control.count("aggs") == 1
 
 
-def test_validate_ticker_knows_listed_and_unknown_symbols(massive) -> None:
-    assert massive.validate_ticker("BRK.B", today=SANDBOX_TODAY) is True
-    assert massive.validate_ticker("ZZZZ", today=SANDBOX_TODAY) is False
-
-
 # --- faults --------------------------------------------------------------------------------
 
 
@@ -221,12 +216,6 @@ def test_a_chain_whose_records_all_fail_is_malformed_response(massive, sandbox) 
     sandbox.control.malformed("AAPL", 100_000)
     with pytest.raises(MalformedResponse):
         massive.get_options_chain_snapshot("AAPL", *NEAR_TERM)
-
-
-def test_validate_ticker_raises_when_the_provider_is_down(massive, sandbox) -> None:
-    sandbox.control.down()
-    with pytest.raises(ProviderUnavailable):
-        massive.validate_ticker("AAPL", today=SANDBOX_TODAY)
 
 
 def test_a_connection_reset_is_retried(massive, sandbox) -> None:

@@ -97,11 +97,11 @@ def test_default_refresh_covers_every_watchlist_and_open_option_position(sandbox
     assert cache.read(cache.option_price_cache_key(put)) is not None
 
 
-def test_only_stock_fetches_the_history_once_and_nothing_else(sandbox) -> None:
+def test_only_stock_fetches_the_history_and_reference_data_once_and_nothing_else(sandbox) -> None:
     _, status = _run("refresh_market_data", "--tickers", "AAPL", "--only", "stock")
 
     by_endpoint = sandbox.control.counters()["by_endpoint"]
-    assert (status, by_endpoint) == (0, {"aggs": 1})
+    assert (status, by_endpoint) == (0, {"aggs": 1, "ticker_details": 1, "dividends": 1})
 
 
 def test_only_option_price_refreshes_open_positions_contracts_alone(sandbox) -> None:
@@ -112,7 +112,7 @@ def test_only_option_price_refreshes_open_positions_contracts_alone(sandbox) -> 
     output, status = _run("refresh_market_data", "--only", "option_price")
 
     by_endpoint = sandbox.control.counters()["by_endpoint"]
-    assert (status, by_endpoint) == (0, {"option_contract": 1})
+    assert (status, by_endpoint) == (0, {"universal_snapshot": 1})
     assert f"{put}: ok option_price=fetched" in output
 
 
@@ -122,16 +122,16 @@ def test_only_the_three_symbol_data_sets_leaves_option_prices_alone(sandbox) -> 
 
     _run("refresh_market_data", "--only", "stock,options,earnings")
 
-    assert sandbox.control.count("option_contract") == 0
+    assert sandbox.control.count("option_contract") == sandbox.control.count("universal_snapshot") == 0
 
 
-def test_a_second_run_skips_what_is_still_fresh_but_checks_for_splits(sandbox) -> None:
+def test_a_second_run_the_same_day_asks_nothing_that_is_still_fresh(sandbox) -> None:
     _run("refresh_market_data", "--tickers", "AAPL")
     sandbox.control.reset()
 
     output, status = _run("refresh_market_data", "--tickers", "AAPL")
 
-    assert (status, sandbox.control.counters()["by_endpoint"]) == (0, {"splits": 1})
+    assert (status, sandbox.control.counters()["by_endpoint"]) == (0, {})  # splits: once a day
     assert "AAPL: ok stock=fresh options=fresh earnings=fresh" in output
 
 

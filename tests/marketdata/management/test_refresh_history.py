@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 NEW_YORK = ZoneInfo("America/New_York")
 WEDNESDAY = date(2026, 11, 25)
 WEDNESDAY_CLOSE = datetime(2026, 11, 25, 16, 30, tzinfo=NEW_YORK)
+FRIDAY_CLOSE = datetime(2026, 11, 27, 17, 0, tzinfo=NEW_YORK)  # Thursday is Thanksgiving
 THREE = ("AAPL", "MSFT", "NVDA")
 
 
@@ -59,7 +60,8 @@ def test_the_cron_refresh_stores_history_for_watched_and_held_symbols_and_the_be
     output = _refresh("--only", "stock")
 
     assert sorted(SymbolHistory.objects.values_list("symbol", flat=True)) == ["AAPL", "KO", "SPY"]
-    assert _endpoints(sandbox) == {"aggs": 3}  # one full history each, nothing else (nothing to check yet)
+    # One full history each, nothing else to check yet; the watched symbol's reference data.
+    assert _endpoints(sandbox) == {"aggs": 3, "ticker_details": 1, "dividends": 1}
     assert output.splitlines()[0].startswith("AAPL: ok stock=fetched")  # stock data only for the watched
 
 
@@ -71,7 +73,7 @@ def test_a_session_later_many_symbols_take_one_grouped_daily_call_and_no_full_hi
     with clock.pinned(WEDNESDAY_CLOSE):
         output = _refresh("--tickers", *THREE, "--only", "stock")
 
-    assert _endpoints(sandbox) == {"splits": 1, "grouped_daily": 1}
+    assert _endpoints(sandbox) == {"splits": 1, "grouped_daily": 1, "dividends": 1}  # the day's checks
     for symbol in THREE:
         assert f"{symbol}: ok stock=fetched" in output
         wire = sandbox_data.daily_bars(symbol, WEDNESDAY)[-1]
@@ -87,7 +89,7 @@ def test_a_session_later_one_symbol_takes_the_cheaper_range_of_just_that_session
     with clock.pinned(WEDNESDAY_CLOSE):
         _refresh("--tickers", "AAPL", "--only", "stock")
 
-    assert _endpoints(sandbox) == {"splits": 1, "aggs": 1}
+    assert _endpoints(sandbox) == {"splits": 1, "aggs": 1, "dividends": 1}
     (path,) = _aggs_paths(sandbox, "AAPL")
     assert path.endswith(f"/{WEDNESDAY.isoformat()}/{WEDNESDAY.isoformat()}")
 
@@ -101,7 +103,7 @@ def test_before_the_open_the_latest_price_is_the_last_close_and_no_snapshot_is_a
     with clock.pinned(before_open):
         _refresh("--tickers", "AAPL", "--only", "stock", "--force")
 
-    assert _endpoints(sandbox) == {"splits": 1}
+    assert _endpoints(sandbox) == {"splits": 1, "dividends": 1}  # the day's checks, no snapshot
     tuesday, monday = (
         sandbox_data.daily_bars("AAPL", SANDBOX_TODAY)[-1],
         sandbox_data.daily_bars("AAPL", SANDBOX_TODAY)[-2],
@@ -115,22 +117,25 @@ def test_before_the_open_the_latest_price_is_the_last_close_and_no_snapshot_is_a
 
 def test_a_failed_splits_check_does_not_fail_the_refresh_and_is_asked_again(sandbox) -> None:
     _refresh("--tickers", "AAPL", "--only", "stock")
+    sandbox.control.pin_now(WEDNESDAY_CLOSE)
     sandbox.control.fault(path="/v3/reference/splits", kind="status", status=500, count=10)
 
-    output = _refresh("--tickers", "AAPL", "--only", "stock", "--force")
+    with clock.pinned(WEDNESDAY_CLOSE):
+        output = _refresh("--tickers", "AAPL", "--only", "stock")
+        assert "AAPL: ok stock=fetched" in output
+        sandbox.control.reset()
+        sandbox.control.pin_now(WEDNESDAY_CLOSE)
+        _refresh("--tickers", "AAPL", "--only", "stock")
 
-    assert "AAPL: ok stock=fetched" in output
-    sandbox.control.reset()
-    _refresh("--tickers", "AAPL", "--only", "stock")
-    assert _endpoints(sandbox) == {"splits": 1}
+    assert _endpoints(sandbox) == {"splits": 1}  # the failed check is not the day's check
 
 
 # --- Splits ------------------------------------------------------------------------------------
-def _raw_bars(sandbox, symbol: str) -> list[dict]:
+def _raw_bars(sandbox, symbol: str, until: date = SANDBOX_TODAY) -> list[dict]:
     """The sandbox's unadjusted bars (each session at its own price level), straight off the wire."""
-    start = (SANDBOX_TODAY - timedelta(days=730)).isoformat()
+    start = (until - timedelta(days=730)).isoformat()
     answer = requests.get(
-        f"{sandbox.base_url}/v2/aggs/ticker/{symbol}/range/1/day/{start}/{SANDBOX_TODAY.isoformat()}",
+        f"{sandbox.base_url}/v2/aggs/ticker/{symbol}/range/1/day/{start}/{until.isoformat()}",
         params={"adjusted": "false", "sort": "asc", "limit": 50000, "apiKey": "test"},
         timeout=10,
     )
@@ -142,19 +147,27 @@ def _session(bar: dict) -> date:
     return datetime.fromtimestamp(bar["t"] / 1000, tz=NEW_YORK).date()
 
 
-def test_a_split_today_is_seen_by_the_next_refresh_and_only_that_symbol_is_fetched_again(sandbox) -> None:
+def test_a_split_listed_after_the_days_check_is_seen_by_the_next_days_and_only_that_symbol_refetched(
+    sandbox,
+) -> None:
     _refresh("--tickers", "AAPL", "MSFT", "--only", "stock")
     before = _stock("MSFT")["indicators"]
     sandbox.control.reset()  # counters (a reset also undoes splits: it comes first)
-    executed = sandbox.control.split("MSFT", 1, 4)  # 4-for-1, today
+    executed = sandbox.control.split("MSFT", 1, 4)  # 4-for-1, today, after today's check
+    with clock.pinned(AFTER_CLOSE + timedelta(minutes=10)):
+        _refresh("--tickers", "AAPL", "MSFT", "--only", "stock")
+    assert "splits" not in _endpoints(sandbox)  # checked once a day
+    sandbox.control.pin_now(WEDNESDAY_CLOSE)
 
-    with clock.pinned(AFTER_CLOSE + timedelta(minutes=10)):  # the next cycle
+    with clock.pinned(WEDNESDAY_CLOSE):  # the next day's first cycle
         output = _refresh("--tickers", "AAPL", "MSFT", "--only", "stock")
 
-    assert "MSFT: ok stock=fetched" in output and "AAPL: ok stock=fresh" in output
-    assert (len(_aggs_paths(sandbox, "MSFT")), len(_aggs_paths(sandbox, "AAPL"))) == (1, 0)
+    assert "MSFT: ok stock=fetched" in output and "AAPL: ok stock=fetched" in output
+    # MSFT's whole history again; AAPL only its missing Wednesday.
+    assert len(_aggs_paths(sandbox, "MSFT")) == 1
+    assert _aggs_paths(sandbox, "AAPL") == ["/v2/aggs/ticker/AAPL/range/1/day/2026-11-25/2026-11-25"]
     # The test's own adjustment of the raw bars: sessions before the split at a quarter.
-    raw = _raw_bars(sandbox, "MSFT")
+    raw = _raw_bars(sandbox, "MSFT", until=WEDNESDAY)
     adjusted = [
         {key: bar[key] * (0.25 if _session(bar) < executed else 1) for key in ("h", "l", "c")} for bar in raw
     ]
@@ -169,15 +182,16 @@ def test_a_split_today_is_seen_by_the_next_refresh_and_only_that_symbol_is_fetch
 def test_a_split_already_reflected_does_not_make_the_history_be_fetched_again(sandbox) -> None:
     _refresh("--tickers", "MSFT", "--only", "stock")
     sandbox.control.split("MSFT", 1, 4)
-    with clock.pinned(AFTER_CLOSE + timedelta(minutes=10)):
-        _refresh("--tickers", "MSFT", "--only", "stock")
-    counted = sandbox.control.counters()["by_endpoint"]
+    sandbox.control.pin_now(WEDNESDAY_CLOSE)
+    with clock.pinned(WEDNESDAY_CLOSE):
+        _refresh("--tickers", "MSFT", "--only", "stock")  # sees the split: fetches MSFT again
+    refetched = SymbolHistory.objects.get(symbol="MSFT").fetched_at
+    rows = SessionBar.objects.filter(symbol="MSFT").count()
+    sandbox.control.pin_now(FRIDAY_CLOSE)
 
-    with clock.pinned(AFTER_CLOSE + timedelta(minutes=20)):
+    with clock.pinned(FRIDAY_CLOSE):  # the next check lists the same split again
         _refresh("--tickers", "MSFT", "--only", "stock", "--force")
 
-    later = sandbox.control.counters()["by_endpoint"]
-    assert {endpoint: later[endpoint] - counted.get(endpoint, 0) for endpoint in later} == {
-        "splits": 1,
-        "aggs": 0,
-    }
+    assert _endpoints(sandbox)["splits"] == 2
+    assert SymbolHistory.objects.get(symbol="MSFT").fetched_at == refetched  # not fetched in full
+    assert SessionBar.objects.filter(symbol="MSFT").count() == rows + 1  # Friday's session only
