@@ -209,15 +209,28 @@ def old_worktree(directory: Path) -> Iterator[Path]:
         subprocess.run([*git, "worktree", "prune"], check=False, capture_output=True)
 
 
-def position_contracts() -> list[tuple[str, str]]:
-    """POSITIONS (underlying, option ticker) pairs the sandbox lists on Tuesday and on Wednesday."""
-    from devtools.sandbox import data
+def position_contracts(control: Any, sandbox_url: str) -> list[tuple[str, str]]:
+    """POSITIONS (underlying, option ticker) pairs the sandbox lists at every cycle's moment.
 
-    contracts: list[tuple[str, str]] = []
-    for symbol in POSITION_UNDERLYINGS:
-        for record in data.chain(symbol, CYCLES[0][2].date()):
-            if record["details"]["expiration_date"] >= POSITION_EXPIRING_FROM:
-                contracts.append((symbol, record["details"]["ticker"]))
+    Asked of the sandbox itself at each moment (a chain's strikes follow the spot), so no
+    position is a contract the provider does not know; the counters are reset afterwards.
+    """
+    import requests
+
+    listed: dict[str, set[str]] = {}
+    for _, _, now in CYCLES:
+        control.pin_now(now)
+        for symbol in POSITION_UNDERLYINGS:
+            answer = requests.get(
+                f"{sandbox_url}/v3/snapshot/options/{symbol}",
+                params={"expiration_date.gte": POSITION_EXPIRING_FROM, "limit": 250, "apiKey": "bench"},
+                timeout=30,
+            )
+            answer.raise_for_status()
+            tickers = {record["details"]["ticker"] for record in answer.json()["results"]}
+            listed[symbol] = listed[symbol] & tickers if symbol in listed else tickers
+    control.reset()
+    contracts = [(symbol, ticker) for symbol in POSITION_UNDERLYINGS for ticker in sorted(listed[symbol])]
     if len(contracts) < POSITIONS:
         raise RuntimeError(f"the sandbox lists only {len(contracts)} contracts for the positions")
     step = len(contracts) / POSITIONS  # spread over the underlyings and expirations
@@ -513,7 +526,7 @@ def main() -> None:
             Side(name, tree, directory / f"{name}.sqlite3", redis_server.url, sandbox.base_url)
             for name, tree in (("old", old_tree), ("new", ROOT))
         ]
-        contracts = position_contracts()
+        contracts = position_contracts(sandbox.control, sandbox.base_url)
         for side in sides:
             print(f"{side.name} code: {side_prepare(side, has_history=True)}", flush=True)
             print(f"  {side.name}: {positions_write(side, contracts)} open option positions", flush=True)
