@@ -28,6 +28,9 @@ from marketdata.clients.fmp import CALENDAR_ENTITLEMENT, CALENDAR_MAX_DAYS
 from marketdata.exceptions import EarningsUnavailable, ProviderError
 from marketdata.symbols import Symbol
 
+# Fewer symbols than this are asked one by one: the market's calendar is thousands of rows
+# (several calls past its cap), a waste for the one or two misses of a dashboard.
+CALENDAR_FROM_SYMBOLS = 3
 # How long a per-symbol answer for a symbol the calendar lacks is reused.
 LOOKUP_SECONDS = 7 * 24 * 60 * 60
 
@@ -42,6 +45,8 @@ def fetch_earnings_many(symbols: Sequence[Symbol], deadline: Deadline | None) ->
     client = get_fmp_client()
     today = clock.market_today()
     try:
+        if len(wanted) < CALENDAR_FROM_SYMBOLS:
+            return _per_symbol(client, wanted, today, deadline, remember=False)
         return entitlements.entitled_or(
             CALENDAR_ENTITLEMENT,
             lambda: _from_calendar(client, wanted, today, deadline),

@@ -104,6 +104,12 @@ def test_one_symbols_read_is_one_per_symbol_call(sandbox) -> None:
     assert (calendar_calls(sandbox), per_symbol_calls(sandbox)) == (0, 1)
 
 
+def test_a_batch_of_two_is_asked_one_by_one_not_with_the_markets_calendar(sandbox) -> None:
+    found = datasets.EARNINGS.get_many([Symbol("AAPL"), Symbol("SPY")])
+    assert (calendar_calls(sandbox), per_symbol_calls(sandbox)) == (0, 2)
+    assert found[Symbol("AAPL")].value == per_symbol_dates("AAPL", within_window=False)
+
+
 @pytest.mark.parametrize("status", [402, 403])
 def test_without_the_calendar_in_the_plan_every_symbol_is_asked_one_by_one(sandbox, status: int) -> None:
     sandbox.control.entitlement(CALENDAR, False, status=status)
@@ -145,9 +151,10 @@ def test_no_key_makes_every_symbols_earnings_unavailable_without_a_request(sandb
 def test_a_per_symbol_failure_is_that_symbols_alone(sandbox) -> None:
     # The calendar (the first request) passes; SPY's per-symbol attempts fail.
     sandbox.control.fault(path="/stable/earnings", kind="status", status=503, count=3, after=1)
-    outcomes = fetch_earnings_many([Symbol("AAPL"), Symbol("SPY")], None)
+    outcomes = fetch_earnings_many([Symbol("AAPL"), Symbol("MSFT"), Symbol("SPY")], None)
     assert isinstance(outcomes[Symbol("SPY")], ProviderUnavailable)
     assert outcomes[Symbol("AAPL")] == per_symbol_dates("AAPL", within_window=True)
+    assert outcomes[Symbol("MSFT")] == per_symbol_dates("MSFT", within_window=True)
     assert cache.get_value(cache.earnings_lookup_cache_key("SPY")) is None  # a failure is not kept
 
 
