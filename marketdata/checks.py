@@ -99,8 +99,31 @@ def _number_errors() -> list[CheckMessage]:
     return messages
 
 
+def _reference_errors() -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    accepted = getattr(settings, "MASSIVE_ACCEPTED_TICKER_TYPES", None)
+    if not isinstance(accepted, list) or not [code for code in accepted if str(code).strip()]:
+        messages.append(
+            Error(
+                f"MASSIVE_ACCEPTED_TICKER_TYPES lists no type (got {accepted!r}): no symbol can be added.",
+                hint="List the provider's type codes a new symbol may have; the default is CS,ETF,ADRC.",
+                id="mojo.E008",
+            )
+        )
+    cap = getattr(settings, "FMP_EARNINGS_CALENDAR_ROW_CAP", None)
+    if not isinstance(cap, int) or isinstance(cap, bool) or cap < 1:
+        messages.append(
+            Error(
+                f"FMP_EARNINGS_CALENDAR_ROW_CAP must be a positive number of rows (got {cap!r}).",
+                hint="It is FMP's cap on an earnings-calendar answer: 3000 unless FMP says otherwise.",
+                id="mojo.E009",
+            )
+        )
+    return messages
+
+
 def check_provider_settings(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """Report malformed provider settings (errors) and missing keys (warnings)."""
-    return [*_base_url_errors(), *_missing_key_warnings(), *_number_errors()]
+    return [*_base_url_errors(), *_missing_key_warnings(), *_number_errors(), *_reference_errors()]

@@ -116,3 +116,17 @@ def test_a_non_positive_healthz_redis_timeout_is_an_error(settings):
     settings.HEALTHZ_REDIS_TIMEOUT = 0
 
     assert "HEALTHZ_REDIS_TIMEOUT" in _mojo_messages("operations")["mojo.E007"][0]
+
+
+@pytest.mark.parametrize("accepted", [[], [" "]])
+def test_no_accepted_ticker_type_is_an_error(settings, accepted):
+    settings.MASSIVE_ACCEPTED_TICKER_TYPES = accepted
+
+    assert "MASSIVE_ACCEPTED_TICKER_TYPES" in _mojo_messages()["mojo.E008"][0]
+
+
+@pytest.mark.parametrize("cap", [0, -1, "3000"])
+def test_a_calendar_row_cap_that_is_not_a_positive_count_is_an_error(settings, cap):
+    settings.FMP_EARNINGS_CALENDAR_ROW_CAP = cap
+
+    assert "FMP_EARNINGS_CALENDAR_ROW_CAP" in _mojo_messages()["mojo.E009"][0]
