@@ -130,7 +130,7 @@ def stock_overview(ticker: str, *, force_refresh: bool = False, deadline: Deadli
 
 
 def next_dividend(dividends: Iterable[Sequence[Any]], *, today: date) -> NextDividend | None:
-    """The first of a stock entry's upcoming dividends ([ex-date, cash amount], ascending) not yet ex."""
+    """The first of a stock entry's dividends ([ex-date, cash amount], ascending) going ex today or later."""
     iso = today.isoformat()
     for ex_date, amount in dividends:
         if ex_date >= iso:
