@@ -3,9 +3,10 @@
 Bulk reads (`services.bulk`), the refresh (`--only`) and invalidation loop over DATASETS;
 nothing else dispatches on a data set's name. Some fetches write a second entry from the
 same work (`companions`): stock data and bars are computed together from stored history;
-one chain fetch writes the chain and its summary, which has no fetch of its own. Stock data
-and bars also fetch many symbols at once (`fetch_many`: one history sync, one stocks
-snapshot), which bulk reads and the refresh use on their own thread.
+one chain fetch writes the chain and its summary, which has no fetch of its own. Some also
+fetch many subjects at once (`fetch_many`), which bulk reads and the refresh use on their own
+thread: stock data and bars (one history sync, one stocks snapshot), earnings (one FMP
+calendar) and option prices (one universal snapshot per 250 contracts).
 
 Adding a data set is a key function in `cache.keys`, its fetch here and one entry in
 DATASETS (with `refreshed=True` to make it a `refresh_market_data --only` choice).
