@@ -10,12 +10,14 @@ GUNICORN_TIMEOUT ?= 30
 PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/.prometheus
 PORT ?= 8000
 
-.PHONY: help venv install lint typecheck test schemathesis-long demo serve bench load ensure-redis clean
+.PHONY: help venv install lint typecheck test schemathesis-long demo serve worker beat bench load ensure-redis clean
 
 help:
 	@echo "make demo   - offline demo: venv, install, migrate, demo data, sandbox, serve on 127.0.0.1:8000"
 	@echo "make test   - venv, install, lint (ruff), type-check (mypy), the whole pytest suite"
 	@echo "make serve  - gunicorn with production settings (see README for env vars)"
+	@echo "make worker - a Celery worker for the refresh (DJANGO_SETTINGS_MODULE, default local settings)"
+	@echo "make beat   - Celery beat: the refresh schedules (django-celery-beat rows, edited in the admin)"
 	@echo "make bench  - side-by-side benchmarks (bench/)"
 	@echo "make schemathesis-long - the suite's schemathesis run against a live server, 20x longer"
 	@echo "make load   - locust load test against make serve (not in CI)"
@@ -75,6 +77,16 @@ serve: $(STAMP)
 	pid=$$!; trap 'kill -TERM $$pid 2>/dev/null' INT TERM; \
 	wait $$pid; status=$$?; \
 	while kill -0 $$pid 2>/dev/null; do wait $$pid; status=$$?; done; exit $$status
+
+# The refresh's workers and schedules; several hosts may each run `make worker`.
+CELERY_SETTINGS ?= mojo.settings.local
+worker: $(STAMP)
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-$(CELERY_SETTINGS)} \
+	  $(VENV)/bin/celery -A mojo worker -l INFO $${CELERY_WORKER_ARGS:-}
+
+beat: $(STAMP)
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-$(CELERY_SETTINGS)} \
+	  $(VENV)/bin/celery -A mojo beat -S django -l INFO
 
 bench: $(STAMP) ensure-redis
 	$(PY) bench/run_all.py

@@ -17,7 +17,7 @@ from django.db.models import Count, Min, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 
 from marketdata import services
-from marketdata.models import Dividend, IVSnapshot, SessionBar, SymbolDetails, SymbolHistory
+from marketdata.models import Dividend, IVSnapshot, RefreshCycle, SessionBar, SymbolDetails, SymbolHistory
 
 
 @admin.register(IVSnapshot)
@@ -116,3 +116,30 @@ class DividendAdmin(_ViewOnly):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a past dividend is never asked for again: deleting it would lose it
+
+
+@admin.register(RefreshCycle)
+class RefreshCycleAdmin(_ViewOnly):
+    list_display = (
+        "id",
+        "status",
+        "mode",
+        "created_at",
+        "started_at",
+        "duration",
+        "symbols_ok",
+        "symbols_failed",
+        "calls",
+    )
+    list_filter = ("status", "mode")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+
+    @admin.display(description="duration")
+    def duration(self, obj: RefreshCycle) -> str:
+        seconds = obj.duration_seconds
+        return "—" if seconds is None else f"{seconds:.1f} s"
+
+    @admin.display(description="upstream calls")
+    def calls(self, obj: RefreshCycle) -> int:
+        return sum(obj.upstream_calls.values())

@@ -163,3 +163,48 @@ class DividendCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.symbol}: dividends checked on {self.checked_on}"
+
+
+class RefreshCycle(models.Model):
+    """One refresh of market data: inline (the command) or on the workers, and how it went."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"  # something failed (the rest was refreshed)
+        SKIPPED = "skipped"  # another cycle was running
+
+    class Mode(models.TextChoices):
+        INLINE = "inline"
+        WORKERS = "workers"
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    mode = models.CharField(max_length=8, choices=Mode.choices)
+    force = models.BooleanField(default=False)
+    only = models.JSONField(default=list, help_text="The data sets asked for (refresh_market_data --only).")
+    symbols = models.JSONField(default=list, help_text="The symbols to refresh.")
+    contracts = models.JSONField(default=list, help_text="[underlying, option ticker] of open positions.")
+    history_also = models.JSONField(default=list, help_text="Symbols whose stored history is kept too.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    symbols_ok = models.PositiveIntegerField(default=0, help_text="Symbols and contracts refreshed.")
+    symbols_failed = models.PositiveIntegerField(default=0)
+    failures = models.JSONField(default=dict, blank=True, help_text="{symbol or contract: error code}")
+    warnings = models.JSONField(default=dict, blank=True, help_text="{contract: warning}")
+    upstream_calls = models.JSONField(default=dict, blank=True, help_text="{endpoint: calls}")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="refreshcycle_status")]
+
+    def __str__(self) -> str:
+        return f"cycle {self.pk} ({self.mode}): {self.status}"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        """From start to finish (None until it has finished)."""
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()

@@ -147,6 +147,7 @@ OPTED_IN = (
     "tests/watchlist/admin/",
     "tests/watchlist/api/",
     "tests/watchlist/services/",
+    "tests/workers/",
 )
 STARTS_A_SERVER = {"redis_server", "sandbox_server"}
 

@@ -7,11 +7,12 @@ Reads only: nothing here calls a provider or the cache (valuations are `watchlis
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import CharField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, NullIf
 
+from marketdata.history import BENCHMARK_SYMBOL
 from marketdata.models import SymbolDetails
 from marketdata.symbols import normalize_symbol
 from watchlist.models import Instrument, Position, PositionStatus, Ticker, WatchlistItem
@@ -19,6 +20,19 @@ from watchlist.models import Instrument, Position, PositionStatus, Ticker, Watch
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
     from django.contrib.auth.models import AnonymousUser, User
+
+
+def refresh_request(tickers: Sequence[str] = ()) -> dict[str, Any]:
+    """What a refresh of market data covers: `tickers`, or every watched symbol, and open contracts.
+
+    Without `tickers`, the stored history of open positions' underlyings and of the benchmark
+    is kept too. The keyword arguments of `market_data_refresh` and `refresh_cycle_enqueue`.
+    """
+    return {
+        "symbols": list(tickers) or watched_symbols(),
+        "contracts": open_option_contracts(underlyings=list(tickers) or None),
+        "history_also": [] if tickers else [*open_position_symbols(), BENCHMARK_SYMBOL],
+    }
 
 
 def ticker_name(path: str = "") -> Coalesce:

@@ -272,7 +272,7 @@ def market_data_refresh(
     locks = {symbol: symbol_refresh_lock(symbol) for symbol in jobs}
     held = [symbol for symbol, lock in locks.items() if lock is not None]
     try:
-        batched = _batched_refresh(
+        batched = batched_refresh(
             held, only=per_symbol, history_also=history_also, force=force, concurrency=concurrency
         )
         results = option_prices_refresh(priced, force=force) if priced else []
@@ -284,7 +284,7 @@ def market_data_refresh(
         def run(symbol: str) -> SymbolRefresh:
             if locks[symbol] is None:
                 return SymbolRefresh(symbol=symbol, skipped=True)
-            return _with_batched(symbol, batched, force=force, only=rest)
+            return symbol_refresh_after_batches(symbol, batched, force=force, only=rest)
 
         results += _run_pooled(run, jobs, concurrency=concurrency, on_result=on_result)
     finally:
@@ -300,7 +300,7 @@ def market_data_refresh(
     )
 
 
-def _batched_refresh(
+def batched_refresh(
     symbols: Sequence[str],
     *,
     only: Collection[DataSet[Any]],
@@ -325,7 +325,7 @@ def _batched_refresh(
     return batched
 
 
-def _with_batched(
+def symbol_refresh_after_batches(
     symbol: str,
     batched: dict[DataSet[Any], dict[str, Cached[Any] | MojoError]],
     *,

@@ -8,6 +8,7 @@ from typing import Any
 
 import environ
 
+from core.broker import broker_url_beside, task_time_limits
 from core.cache import redis_cache
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -27,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "django_prometheus",
+    "django_celery_beat",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -76,7 +78,10 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Refreshes write from several threads: take the write lock up front and wait for it,
     # rather than failing with "database is locked" when a read lock cannot be upgraded.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
+    # WAL: the server, workers and beat read while one of them writes (the demo's one file).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -126,6 +131,27 @@ else:
             "TIMEOUT": None,
         }
     }
+
+# --- Celery: the refresh's workers ---------------------------------------------------------
+# The broker is a Redis database beside the cache's (never the cache's: a flush must not eat
+# queues); its Redis must run with `maxmemory-policy noeviction` and persistence (AOF).
+CELERY_BROKER_URL: str = env("CELERY_BROKER_URL", default=broker_url_beside(REDIS_URL))
+CELERY_RESULT_BACKEND: str = CELERY_BROKER_URL  # chords (a cycle's finishing step) count results there
+# Seconds before the broker hands an unacknowledged task to another worker; tasks end first.
+CELERY_VISIBILITY_TIMEOUT: int = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+CELERY_TASK_SOFT_TIME_LIMIT, CELERY_TASK_TIME_LIMIT = task_time_limits(CELERY_VISIBILITY_TIMEOUT)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ACKS_LATE = True  # a task a killed worker held runs again elsewhere
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # long tasks: one at a time per process, none hoarded
+CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_EXPIRES = 24 * 60 * 60
+CELERY_TIMEZONE = "America/New_York"  # beat's schedules are the market's hours
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_WORKER_SEND_TASK_EVENTS = True
 
 # --- REST framework ----------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -16,7 +16,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from core.errors import MojoError
-from marketdata import datasets, services
+from marketdata import datasets, services, tasks
+from marketdata.models import RefreshCycle
 from marketdata.symbols import normalize_symbol
 from watchlist import selectors  # an interface's upward arrow: what users watch and hold
 
@@ -61,6 +62,17 @@ def summary(run: services.RefreshReport) -> str:
     )
 
 
+def cycle_summary(cycle: RefreshCycle) -> str:
+    """A worker cycle's last line, as the inline summary reads."""
+    calls = sum(cycle.upstream_calls.values())
+    duration = cycle.duration_seconds or 0.0
+    warnings = f", {len(cycle.warnings)} with warnings" if cycle.warnings else ""
+    return (
+        f"cycle {cycle.pk} {cycle.status}: refreshed {cycle.symbols_ok} ok{warnings}, "
+        f"{cycle.symbols_failed} failed; {calls} upstream calls; {duration:.1f}s"
+    )
+
+
 class Command(BaseCommand):
     help = (
         "Refresh market data that is missing or past its fresh TTL (everything with --force) for "
@@ -74,6 +86,13 @@ class Command(BaseCommand):
             "--only",
             default=",".join(CHOICES),
             help=f"Comma-separated data sets (default all): {', '.join(CHOICES)}.",
+        )
+        parser.add_argument(
+            "--enqueue", action="store_true", help="Send the cycle to the Celery workers; print its id."
+        )
+        parser.add_argument("--wait", action="store_true", help="With --enqueue: wait for the cycle's end.")
+        parser.add_argument(
+            "--wait-timeout", type=float, default=3600.0, help="Seconds --wait waits at most (default 3600)."
         )
         parser.add_argument(
             "--concurrency", type=int, default=4, help=f"Symbols refreshed at once (1–{MAX_CONCURRENCY})."
@@ -96,6 +115,14 @@ class Command(BaseCommand):
         except MojoError as error:
             raise CommandError(f"--tickers: {error.message}", returncode=2) from error
 
+        asked = {**selectors.refresh_request(tickers), "force": options["force"]}
+        if options["enqueue"] or options["wait"]:
+            self._enqueue(asked, only=only, wait=options["wait"], timeout=options["wait_timeout"])
+        else:
+            self._inline(asked, only=only, concurrency=options["concurrency"])
+
+    def _inline(self, asked: dict[str, Any], *, only: list[str], concurrency: int) -> None:
+        """Refresh in this process (a thread pool), one line per symbol, then the summary."""
         progress = self._progress_bar() if self.stdout.isatty() else None
 
         def report(result: services.SymbolRefresh) -> None:
@@ -111,16 +138,11 @@ class Command(BaseCommand):
         # default 5 ms, so a finished download is picked up promptly (cron process only).
         switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(switch_interval, 0.001))
-        # Stored history is kept for what is held and for the benchmark too.
-        history_also = [] if tickers else [*selectors.open_position_symbols(), services.BENCHMARK_SYMBOL]
         try:
             run = services.market_data_refresh(
-                symbols=tickers or selectors.watched_symbols(),
-                contracts=selectors.open_option_contracts(underlyings=tickers or None),
-                history_also=history_also,
-                force=options["force"],
+                **asked,
                 only=[datasets.BY_NAME[name] for name in only],
-                concurrency=options["concurrency"],
+                concurrency=concurrency,
                 on_start=(lambda total: setattr(progress, "total", total)) if progress is not None else None,
                 on_result=report,
             )
@@ -134,6 +156,22 @@ class Command(BaseCommand):
             raise CommandError(
                 "failed: " + ", ".join(f"{r.symbol} ({r.error or 'stale'})" for r in failed), returncode=1
             )
+
+    def _enqueue(self, asked: dict[str, Any], *, only: list[str], wait: bool, timeout: float) -> None:
+        """Send the cycle to the workers and print `cycle <id>`; with `wait`, its outcome too."""
+        cycle = tasks.refresh_cycle_enqueue(**asked, only=only)
+        self.stdout.write(f"cycle {cycle.pk}")
+        if cycle.status == RefreshCycle.Status.SKIPPED:
+            self.stdout.write("skipped: another cycle is queued or running")
+            return
+        if not wait:
+            return
+        cycle = services.refresh_cycle_wait(cycle.pk, timeout=timeout)
+        for symbol, code in cycle.failures.items():
+            self.stdout.write(f"{symbol}: FAILED {code}")
+        self.stdout.write(cycle_summary(cycle))
+        if cycle.status != RefreshCycle.Status.SUCCEEDED:
+            raise CommandError(f"cycle {cycle.pk} {cycle.status}", returncode=1)
 
     def _progress_bar(self) -> Any:
         from tqdm import tqdm

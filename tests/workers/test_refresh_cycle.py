@@ -1,0 +1,187 @@
+"""The refresh on real Celery workers: a Redis broker, worker processes, a file SQLite in WAL mode.
+
+Everything runs in processes of its own, as in production: `celery -A mojo worker` and
+`manage.py refresh_market_data --enqueue --wait`, against the suite's Redis (the broker in
+the database beside the cache's) and sandbox, with mojo's clock pinned in every process.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis as redis_lib
+
+from core.broker import broker_url_beside
+from devtools.localredis import LocalRedis
+
+ROOT = Path(__file__).resolve().parents[2]
+WATCHED = ("AAPL", "MSFT", "KO", "SPY")
+WORKER_START_SECONDS = 60.0
+COMMAND_TIMEOUT = 180
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+
+def _env(redis_server: LocalRedis, database: Path, sandbox, now) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "mojo.settings.test",
+        "REDIS_URL": redis_server.url,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "MASSIVE_BASE_URL": sandbox.base_url,
+        "FMP_BASE_URL": sandbox.base_url,
+        "MOJO_FROZEN_NOW": now.isoformat(),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory, redis_server: LocalRedis) -> Path:
+    """A migrated SQLite file with a watchlist, made once; each test runs on its own copy."""
+    database = tmp_path_factory.mktemp("cycle") / "template.sqlite3"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "mojo.settings.test",
+        "DATABASE_URL": f"sqlite:///{database}",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
+    )
+    watch = (
+        "from django.contrib.auth.models import User\n"
+        "from watchlist.models import Ticker, WatchlistItem\n"
+        "owner = User.objects.create(username='w')\n"
+        f"for s in {WATCHED!r}:\n"
+        "    WatchlistItem.objects.create(owner=owner, ticker=Ticker.objects.create(symbol=s))"
+    )
+    subprocess.run([sys.executable, "manage.py", "shell", "-c", watch], cwd=ROOT, env=env, check=True)
+    return database
+
+
+@pytest.fixture
+def env(
+    tmp_path: Path, migrated: Path, redis_server: LocalRedis, redis, sandbox, pinned_clock
+) -> dict[str, str]:
+    database = tmp_path / "db.sqlite3"
+    shutil.copyfile(migrated, database)
+    redis_lib.Redis.from_url(broker_url_beside(redis_server.url)).flushdb()  # no queue left from before
+    return _env(redis_server, database, sandbox, pinned_clock)
+
+
+@pytest.fixture
+def worker(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """One worker "host": prefork with 2 processes, its own node name, remote control on."""
+    process = _start_worker(env, "w1")
+    yield process
+    _stop(process)
+
+
+def _celery(*args: str) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", "mojo", *args]
+
+
+def _start_worker(env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
+    """Start a worker and wait until it answers a remote-control ping."""
+    node = f"{name}@{os.uname().nodename}"
+    process = subprocess.Popen(
+        _celery("worker", "-P", "prefork", "-c", "2", "-n", node, "-l", "WARNING"),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(int(WORKER_START_SECONDS / 5)):
+        pinged = subprocess.run(
+            _celery("inspect", "ping", "-d", node, "-t", "5"),
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=WORKER_START_SECONDS,
+            check=False,
+        )
+        if pinged.returncode == 0:
+            return process
+        assert process.poll() is None, "the worker exited"
+    raise AssertionError(f"the worker never answered a ping: {pinged.stdout}{pinged.stderr}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _cycle(database: Path) -> dict[str, object]:
+    with sqlite3.connect(database) as db:
+        db.row_factory = sqlite3.Row
+        row = db.execute("SELECT * FROM marketdata_refreshcycle ORDER BY id DESC LIMIT 1").fetchone()
+    return dict(row)
+
+
+def test_enqueue_wait_refreshes_every_watched_symbol_once_on_the_workers(
+    env, worker, sandbox, tmp_path, migrated, redis_server
+) -> None:
+    done = _manage(env, "refresh_market_data", "--enqueue", "--wait", "--wait-timeout", "150")
+    on_workers = sandbox.control.counters()["by_path"]
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[0].startswith("cycle ")
+    for symbol in WATCHED:
+        assert len([p for p in on_workers if p.startswith(f"/v2/aggs/ticker/{symbol}/")]) == 1  # its history
+    database = Path(env["DATABASE_URL"].removeprefix("sqlite:///"))
+    cycle = _cycle(database)
+    assert (cycle["status"], cycle["mode"], cycle["symbols_ok"], cycle["symbols_failed"]) == (
+        "succeeded",
+        "workers",
+        len(WATCHED),
+        0,
+    )
+    assert f"cycle {cycle['id']} succeeded" in done.stdout
+    with sqlite3.connect(database) as db:
+        (mode,) = db.execute("PRAGMA journal_mode").fetchone()
+        (snapshots,) = db.execute("SELECT COUNT(*) FROM marketdata_ivsnapshot").fetchone()
+    assert mode == "wal"
+    assert snapshots == len(WATCHED)  # each chain part recorded today's ATM IV
+
+    # The same cycle inline, from scratch: exactly the same requests, each as often.
+    fresh = tmp_path / "inline.sqlite3"
+    shutil.copyfile(migrated, fresh)
+    redis_lib.Redis.from_url(redis_server.url).flushdb()
+    sandbox.control.reset()
+    inline = _manage({**env, "DATABASE_URL": f"sqlite:///{fresh}"}, "refresh_market_data")
+    assert inline.returncode == 0, inline.stdout + inline.stderr
+    assert sandbox.control.counters()["by_path"] == on_workers
+
+
+def test_a_cycle_asked_while_one_is_queued_is_skipped(env, sandbox) -> None:
+    first = _manage(env, "refresh_market_data", "--enqueue")  # no worker: it stays queued
+    second = _manage(env, "refresh_market_data", "--enqueue")
+
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert "skipped: another cycle is queued or running" in second.stdout
+    assert sandbox.control.counters()["total"] == 0
+    broker = redis_lib.Redis.from_url(broker_url_beside(env["REDIS_URL"]))
+    assert broker.llen("celery") == 1  # only the first was sent
