@@ -7,10 +7,69 @@ each app's `tasks` module. Start workers with DJANGO_SETTINGS_MODULE set (`make 
 
 from __future__ import annotations
 
+import logging
+import threading
+from typing import Any
+
 from celery import Celery
+from celery.signals import worker_ready, worker_shutdown
+
+logger = logging.getLogger(__name__)
 
 # No DJANGO_SETTINGS_MODULE default here: this module loads with the `mojo` package, before
 # wsgi.py (production) or manage.py (local) set theirs. Workers get it from the environment.
 app = Celery("mojo")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def _cycles() -> Any:
+    # Imported when a worker starts, not with the `mojo` package (Django is not set up then).
+    from marketdata.services import cycles as module
+
+    return module
+
+
+class _Heartbeat:
+    """A worker's "I am alive" key, renewed every HEARTBEAT_SECONDS from its main process.
+
+    `/healthz` and the admin's refresh action read it (never a broadcast ping: that waits on
+    every worker). The key outlives a killed worker by at most HEARTBEAT_TTL seconds.
+    """
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.worker = ""
+
+    def start(self, worker: str) -> None:
+        self.worker = worker
+        self._thread = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            _cycles().worker_heartbeat_clear(self.worker)
+
+    def _beat(self) -> None:
+        while not self._stop.is_set():
+            try:
+                _cycles().worker_heartbeat_record(self.worker)
+            except Exception:  # a beat must never kill the worker; the next one tries again
+                logger.exception("worker heartbeat failed")
+            self._stop.wait(_cycles().HEARTBEAT_SECONDS)
+
+
+_heartbeat = _Heartbeat()
+
+
+@worker_ready.connect
+def _start_heartbeat(sender: Any = None, **kwargs: Any) -> None:
+    _heartbeat.start(str(getattr(sender, "hostname", "worker")))
+
+
+@worker_shutdown.connect
+def _stop_heartbeat(sender: Any = None, **kwargs: Any) -> None:
+    _heartbeat.stop()

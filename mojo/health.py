@@ -34,6 +34,7 @@ import marketdata.metrics  # noqa: F401 - registers mojo's metrics with the defa
 from core.checks import is_http_url, is_loopback_url
 from core.exception_handler import error_body
 from marketdata.entitlements import entitlements_lacking
+from marketdata.services import cycles
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +97,22 @@ def provider_configuration() -> dict[str, dict[str, Any]]:
     return described
 
 
+def refresh_status(*, database_up: bool, cache_up: bool) -> dict[str, Any]:
+    """The last finished refresh cycle and the Celery workers alive (from their heartbeat keys)."""
+    last = cycles.refresh_cycle_last_finished() if database_up else None
+    return {
+        "last_cycle": None
+        if last is None
+        else {
+            "id": last.pk,
+            "status": last.status,
+            "mode": last.mode,
+            "finished_at": last.finished_at.isoformat() if last.finished_at else None,
+        },
+        "workers": cycles.workers_alive() if cache_up else [],
+    }
+
+
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -113,8 +130,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "database": database,
         "redis": cache,
         "providers": provider_configuration(),
-        # Endpoints the provider's plan lacks: mojo falls back, and says so here.
-        "details": {"entitlements": entitlements_lacking() if cache != "down" else {}},
+        "details": {
+            # Endpoints the provider's plan lacks: mojo falls back, and says so here.
+            "entitlements": entitlements_lacking() if cache != "down" else {},
+            "refresh": refresh_status(database_up=database == "up", cache_up=cache != "down"),
+        },
     }
     return JsonResponse(body, status=http_status)
 

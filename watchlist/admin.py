@@ -27,13 +27,12 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from core.deadline import Deadline
 from core.errors import MojoError
 from marketdata import presentation
 from marketdata import services as marketdata_services
 from marketdata.exceptions import InvalidSymbol, ProviderError, UnknownSymbol, UnsupportedTickerType
 from marketdata.responses import StockSummary
-from watchlist import portfolio, selectors, services
+from watchlist import admin_refresh, portfolio, selectors, services
 from watchlist.models import IMMUTABLE_FIELDS, Position, PositionStatus, Ticker, WatchlistItem
 from watchlist.valuation import Valuation
 
@@ -99,21 +98,6 @@ def ticker_market(ticker: Ticker) -> TickerMarket:
         attach_ticker_market([ticker])
     market: TickerMarket = getattr(ticker, _TICKER_MARKET)
     return market
-
-
-def _refresh_message(result: marketdata_services.SymbolRefresh) -> tuple[int, str]:
-    """The message level and text reporting one symbol's refresh."""
-    datasets = ", ".join(f"{name} {state}" for name, state in result.datasets.items())
-    if result.skipped:
-        return messages.INFO, f"{result.symbol}: skipped, another refresh of it is running."
-    if result.error:
-        return messages.ERROR, f"{result.symbol}: failed ({result.error})."
-    if result.ok:
-        return messages.SUCCESS, f"{result.symbol}: ok ({datasets})."
-    return (
-        messages.WARNING,
-        f"{result.symbol}: stale ({datasets}); the provider did not answer, the cached data is kept.",
-    )
 
 
 class TickerForm(forms.ModelForm):
@@ -244,15 +228,9 @@ class TickerAdmin(admin.ModelAdmin):
     # --- Actions -------------------------------------------------------------------------------------
     @admin.action(description="Refresh market data", permissions=["change"])
     def refresh_market_data(self, request: HttpRequest, queryset: QuerySet[Ticker]) -> None:
-        """Refetch the selected symbols' stock data, chain and earnings within the request budget."""
-        deadline = Deadline.for_request()
-        for symbol in queryset.order_by("symbol").values_list("symbol", flat=True):
-            if deadline.expired:
-                text = f"{symbol}: not refreshed, the request budget ran out."
-                self.message_user(request, text, messages.WARNING)
-                continue
-            refreshed = marketdata_services.symbol_refresh(symbol, force=True, deadline=deadline)
-            level, text = _refresh_message(refreshed)
+        """Refresh the selected symbols: on the workers when one is alive, else here within the budget."""
+        symbols = list(queryset.order_by("symbol").values_list("symbol", flat=True))
+        for level, text in admin_refresh.refresh_selected(symbols):
             self.message_user(request, text, level)
 
     @admin.action(description="Invalidate cache", permissions=["change"])

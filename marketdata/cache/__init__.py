@@ -33,6 +33,7 @@ from marketdata.cache.keys import (
     options_summary_cache_key,
     splits_checked_key,
     stock_cache_key,
+    worker_heartbeat_key,
 )
 from marketdata.cache.local import local_entries
 from marketdata.cache.singleflight import (
@@ -80,5 +81,6 @@ __all__ = [
     "splits_checked_key",
     "stock_cache_key",
     "try_lock",
+    "worker_heartbeat_key",
     "write",
 ]

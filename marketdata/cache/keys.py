@@ -63,6 +63,11 @@ def splits_checked_key() -> str:
     return "finance:splits_checked_on"
 
 
+def worker_heartbeat_key(worker: str) -> str:
+    """Key saying a Celery worker (its node name) is alive; it expires when the worker stops beating."""
+    return f"finance:workers:{worker}"
+
+
 def entitlement_key(endpoint: str) -> str:
     """Key remembering that the provider's plan lacks `endpoint` (a data-set-independent fact)."""
     return f"finance:entitlement:{endpoint}"

@@ -22,7 +22,7 @@ from marketdata.history import (
     history_with_today,
 )
 from marketdata.services.bulk import BulkRead, cached_many
-from marketdata.services.cycles import refresh_cycle_wait
+from marketdata.services.cycles import refresh_cycle_wait, workers_alive
 from marketdata.services.earnings import EarningsInfo, earnings_get, earnings_overview
 from marketdata.services.invalidation import market_data_invalidate_all, symbol_invalidate
 from marketdata.services.iv_history import iv_ranks_get, iv_snapshot_record, iv_stats_get
@@ -126,4 +126,5 @@ __all__ = [
     "ticker_validate",
     "underlying_of",
     "with_price",
+    "workers_alive",
 ]

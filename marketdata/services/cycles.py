@@ -27,7 +27,7 @@ from typing import Any, TypedDict
 from django.conf import settings
 from django.db import transaction
 
-from marketdata import clock, datasets
+from marketdata import cache, clock, datasets
 from marketdata.metrics import UPSTREAM_CALLS
 from marketdata.models import RefreshCycle
 from marketdata.services.refresh import (
@@ -182,6 +182,33 @@ def refresh_cycle_fail(cycle_id: int, why: str) -> None:
     RefreshCycle.objects.filter(pk=cycle_id, status__in=ACTIVE).update(
         status=RefreshCycle.Status.FAILED, finished_at=clock.now(), failures={"cycle": why}
     )
+
+
+# --- Workers' heartbeats ---------------------------------------------------------------------
+HEARTBEAT_SECONDS = 20  # how often a worker says it is alive
+HEARTBEAT_TTL = 60  # a worker silent this long is taken for gone
+
+
+def worker_heartbeat_record(worker: str) -> None:
+    """Say that `worker` (its node name) is alive, for HEARTBEAT_TTL seconds."""
+    cache.set_value(cache.worker_heartbeat_key(worker), clock.now().isoformat(), timeout=HEARTBEAT_TTL)
+
+
+def worker_heartbeat_clear(worker: str) -> None:
+    """Say that `worker` stopped (a clean shutdown)."""
+    cache.delete_keys([cache.worker_heartbeat_key(worker)])
+
+
+def workers_alive() -> list[str]:
+    """The node names of the workers whose heartbeat has not expired, sorted (none without Redis)."""
+    prefix = cache.worker_heartbeat_key("")
+    return sorted(key.removeprefix(prefix) for key in cache.keys_matching(f"{prefix}*"))
+
+
+def refresh_cycle_last_finished() -> RefreshCycle | None:
+    """The latest cycle that finished (succeeded or failed)."""
+    finished = RefreshCycle.objects.filter(finished_at__isnull=False)
+    return finished.order_by("-finished_at").first()
 
 
 def _merge(merged: dict[str, SymbolRefresh], result: SymbolRefresh) -> None:

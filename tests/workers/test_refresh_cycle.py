@@ -185,3 +185,15 @@ def test_a_cycle_asked_while_one_is_queued_is_skipped(env, sandbox) -> None:
     assert sandbox.control.counters()["total"] == 0
     broker = redis_lib.Redis.from_url(broker_url_beside(env["REDIS_URL"]))
     assert broker.llen("celery") == 1  # only the first was sent
+
+
+@pytest.mark.django_db
+def test_a_running_worker_beats_into_healthz_and_a_stopped_one_leaves_it(env, client) -> None:
+    assert client.get("/healthz").json()["details"]["refresh"] == {"last_cycle": None, "workers": []}
+    process = _start_worker(env, "w2")
+    try:
+        workers = client.get("/healthz").json()["details"]["refresh"]["workers"]
+        assert workers == [f"w2@{os.uname().nodename}"]
+    finally:
+        _stop(process)  # a warm shutdown clears its heartbeat
+    assert client.get("/healthz").json()["details"]["refresh"]["workers"] == []

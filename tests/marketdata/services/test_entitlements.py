@@ -64,7 +64,7 @@ def test_an_endpoint_mojo_cannot_do_without_is_refused_by_name() -> None:
 
 
 def test_healthz_lists_the_endpoints_the_plan_lacks(client, sandbox) -> None:
-    assert client.get("/healthz").json()["details"] == {"entitlements": {}}
+    assert client.get("/healthz").json()["details"]["entitlements"] == {}
 
     entitlements.entitlement_lack_record("universal_snapshot")
     entitlements.entitlement_lack_record("fmp_earnings_calendar")
