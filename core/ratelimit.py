@@ -5,6 +5,10 @@ A window is a Redis sorted set of the slots taken in it, each scored with Redis'
 left the window, then either takes a slot or says how long until the oldest one leaves; Redis
 runs it atomically, so gunicorn workers on any host sharing a key share one exact quota.
 The upstream provider throttle and the API's DRF throttles both run on it.
+
+A shared pause is one key holding "paused until" in Redis time, set by a second script only
+when it moves the end later, and expiring at that end (`PXAT`), so it cleans itself up and
+"is it paused?" is one `PTTL` — again Redis's clock, whatever each host's clock says.
 """
 
 from __future__ import annotations
@@ -36,6 +40,33 @@ return math.max(1, tonumber(oldest[2]) + window - now)
 SLIDING_WINDOW_SHA = hashlib.sha1(SLIDING_WINDOW_LUA.encode(), usedforsecurity=False).hexdigest()
 
 
+# KEYS[1] = the pause key; ARGV[1] = the pause (µs). Moves "paused until" (µs of Redis time)
+# later, never earlier; the key expires when the pause ends. Returns 1 when it moved, else 0.
+# A script, not TIME then SET from the caller: "only if later" must be atomic, and one round
+# trip. The value is written with %d: Lua's own number formatting would round it.
+PAUSE_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local pause_until = now + tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if pause_until <= current then
+  return 0
+end
+redis.call('SET', KEYS[1], string.format('%d', pause_until), 'PXAT', math.ceil(pause_until / 1000))
+return 1
+"""
+PAUSE_SHA = hashlib.sha1(PAUSE_LUA.encode(), usedforsecurity=False).hexdigest()
+
+
+def _run_script(client: Redis, lua: str, sha: str, key: str, *args: str) -> object:
+    """EVALSHA the script, loading it first when Redis does not know it (after a restart)."""
+    try:
+        return client.evalsha(sha, 1, key, *args)
+    except NoScriptError:
+        client.script_load(lua)  # kept by Redis until it restarts
+        return client.evalsha(sha, 1, key, *args)
+
+
 def take_slot(client: Redis, key: str, *, limit: int, window: float) -> float:
     """Take one of `limit` slots in `key`'s window of `window` seconds; return 0 when taken.
 
@@ -45,9 +76,24 @@ def take_slot(client: Redis, key: str, *, limit: int, window: float) -> float:
     """
     member = os.urandom(16).hex()  # unique across processes and hosts (a quarter of uuid4's cost)
     args = (str(limit), str(max(1, round(window * 1_000_000))), member)
-    try:
-        wait_us = client.evalsha(SLIDING_WINDOW_SHA, 1, key, *args)
-    except NoScriptError:
-        client.script_load(SLIDING_WINDOW_LUA)  # kept by Redis until it restarts
-        wait_us = client.evalsha(SLIDING_WINDOW_SHA, 1, key, *args)
+    wait_us = _run_script(client, SLIDING_WINDOW_LUA, SLIDING_WINDOW_SHA, key, *args)
     return int(cast("int", wait_us)) / 1_000_000
+
+
+def extend_pause(client: Redis, key: str, *, seconds: float) -> bool:
+    """Pause `key` until Redis's now + `seconds`, unless it is already paused longer.
+
+    Return True when this call moved the end of the pause later (one round trip).
+    Redis errors propagate to the caller.
+    """
+    pause_us = str(max(1, round(seconds * 1_000_000)))
+    return bool(_run_script(client, PAUSE_LUA, PAUSE_SHA, key, pause_us))
+
+
+def pause_left(client: Redis, key: str) -> float:
+    """Return the seconds left in `key`'s pause (0 when not paused). Redis errors propagate."""
+    left_ms = int(cast("int", client.pttl(key)))
+    if left_ms < 0:  # -2: no pause; -1: a key without an expiry is not one of ours
+        return 0.0
+    # PTTL 0 means under a millisecond left, not over: the key goes only once its end passed.
+    return max(left_ms, 1) / 1000

@@ -29,6 +29,11 @@ MALFORMED_RECORDS = Counter(
 THROTTLE_WAITS = Counter(
     "mojo_throttle_waits_total", "Requests that waited for the shared upstream throttle.", ["provider"]
 )
+THROTTLE_PAUSES = Counter(
+    "mojo_throttle_pauses_total",
+    "Provider Retry-After answers that paused every worker's upstream requests (set or extended).",
+    ["provider"],
+)
 CACHE_REQUESTS = Counter(
     "mojo_cache_requests_total", "Market-data cache reads by data set and result.", ["dataset", "result"]
 )

@@ -196,9 +196,14 @@ class MassiveRESTClient(RESTClient):
                 raise TransportError(f"{type(exc).__name__}: {exc}") from None
             return UpstreamResponse(resp.status, dict(resp.headers.items()), resp.data)
 
-        throttle = self.throttle.acquire if self.throttle is not None and self.throttle.enabled else None
+        throttle = self.throttle
         response = send_with_retry(
-            send, call=scope.call, policy=self.policy, deadline=scope.deadline, before_attempt=throttle
+            send,
+            call=scope.call,
+            policy=self.policy,
+            deadline=scope.deadline,
+            before_attempt=throttle.acquire if throttle is not None else None,
+            on_retry_after=throttle.pause if throttle is not None else None,  # pauses every worker
         )
         if 200 <= response.status < 300:
             return response

@@ -9,6 +9,8 @@ returns an `UpstreamResponse` (or raises `TransportError`). The policy:
   the client, which maps them (404 → TickerNotFound, 401/403 → ProviderAuthError, ...);
 - with a deadline, gives up as soon as the next wait or attempt would overrun it, and gives
   each attempt at most the time left;
+- tells `on_retry_after` (the shared throttle's pause) each 429 or 503 that carries a
+  Retry-After, capped, so other callers back off too; it decides nothing about retries;
 - logs every attempt as ONE line on ``marketdata.upstream`` (extra fields provider, endpoint,
   symbol, attempt, status, outcome, latency_ms) and counts it in the upstream metrics.
 
@@ -191,13 +193,16 @@ def send_with_retry(
     policy: RetryPolicy,
     deadline: Deadline | None,
     before_attempt: Callable[[Deadline | None], None] | None = None,
+    on_retry_after: Callable[[float], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> UpstreamResponse:
     """Send with the retry policy; return the first non-retryable response.
 
     The returned response is a 2xx, or a status the policy does not retry (3xx, 4xx other
     than 429) for the caller to map. `before_attempt` runs before every attempt (the
-    shared throttle); whatever it raises escapes unchanged. `sleep` waits between attempts.
+    shared throttle); whatever it raises escapes unchanged. `on_retry_after` hears the
+    seconds (capped) of every 429/503 with Retry-After, the last attempt's included.
+    `sleep` waits between attempts.
     """
 
     def wait(state: RetryCallState) -> float:
@@ -230,7 +235,7 @@ def send_with_retry(
                     before_attempt(deadline)
                 if deadline is not None and deadline.remaining() < MIN_ATTEMPT_SECONDS:
                     raise _OutOfTime
-                return _one_attempt(send, call, policy, deadline, attempts_made)
+                return _one_attempt(send, call, policy, deadline, attempts_made, on_retry_after)
     except _Retryable as failure:
         last = failure
     except _OutOfTime:
@@ -245,6 +250,7 @@ def _one_attempt(
     policy: RetryPolicy,
     deadline: Deadline | None,
     number: int,
+    on_retry_after: Callable[[float], None] | None,
 ) -> UpstreamResponse:
     timeouts = policy.timeouts(deadline)
     started = time.monotonic()
@@ -254,6 +260,9 @@ def _one_attempt(
         _record(call, number, None, time.monotonic() - started, error)
         raise _Retryable(None, error) from None
     _record(call, number, response.status, time.monotonic() - started, None)
+    retry_after = response.retry_after
+    if on_retry_after is not None and response.status in (429, 503) and retry_after is not None:
+        on_retry_after(min(retry_after, policy.retry_after_cap))
     if is_retryable_status(response.status):
         raise _Retryable(response, None)
     return response

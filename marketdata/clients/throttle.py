@@ -1,13 +1,22 @@
-"""The shared upstream throttle: at most N Massive requests per window, across processes.
+"""The shared upstream throttle: a quota of N Massive requests per window, and one shared pause.
 
-Every HTTP request to Massive (every page, every retry) takes a slot first. Slots live in
+Every HTTP request to Massive (every page, every retry) goes through `acquire` first. Slots live in
 a Redis sliding-window log (`core.ratelimit`: one Lua script, stamped with Redis's own
-clock), so gunicorn workers and cron on any host share one quota. Over quota, a caller waits
-for the oldest slot to age out — within its deadline; when the wait would overrun the
+clock), so gunicorn workers and Celery workers on any host share one quota. Over quota, a caller
+waits for the oldest slot to age out — within its deadline; when the wait would overrun the
 deadline it gets `ProviderRateLimited` with the wait as `retry_after`.
 
-Redis unreachable (or no REDIS_URL): the same window is kept in process memory, so each
-process still stays inside the quota on its own rather than failing.
+The shared pause (a shared backoff): when Massive answers 429 or 503 with Retry-After, the retry
+policy calls `pause` and every process using the same Redis stops sending until Redis's now +
+Retry-After (capped by the policy's `retry_after_cap`) — not just the caller that got it. The end
+is one key (`mojo:throttle:massive:paused_until`), moved only later and expiring when the pause
+ends; `acquire` waits it out before taking a slot, within the deadline as for the window, and
+applies with or without a quota. A 429 without Retry-After pauses nobody else (the policy's own
+backoff still applies to its caller). Each pause is counted and logged once, by the process
+that set it.
+
+Redis unreachable (or no REDIS_URL): the window and the pause are kept in process memory, so
+each process still stays inside the quota and honours the pauses it saw, rather than failing.
 """
 
 from __future__ import annotations
@@ -16,18 +25,23 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from core.deadline import Deadline
-from core.ratelimit import take_slot
+from core.ratelimit import extend_pause, pause_left, take_slot
 from marketdata.clients.retry import MIN_ATTEMPT_SECONDS
 from marketdata.exceptions import ProviderRateLimited
-from marketdata.metrics import THROTTLE_WAITS
+from marketdata.metrics import THROTTLE_PAUSES, THROTTLE_WAITS
 
 logger = logging.getLogger("marketdata.throttle")
+
+T = TypeVar("T")
 
 # Redis must answer fast or not at all: a slow Redis must not eat the caller's budget.
 REDIS_TIMEOUT_SECONDS = 0.25
@@ -56,28 +70,71 @@ class LocalWindow:
             return max(1e-6, self._taken[0] + self.window - now)
 
 
+class LocalPause:
+    """The shared pause in this process's memory (the fallback)."""
+
+    def __init__(self) -> None:
+        self._until = 0.0  # time.monotonic()
+        self._lock = threading.Lock()
+
+    def extend(self, seconds: float) -> bool:
+        """Pause until now + `seconds` unless paused longer; return True when it moved later."""
+        with self._lock:
+            until = time.monotonic() + seconds
+            if until <= self._until:
+                return False
+            self._until = until
+            return True
+
+    def left(self) -> float:
+        """Return the seconds left in the pause (0 when not paused)."""
+        with self._lock:
+            return max(0.0, self._until - time.monotonic())
+
+
+def redis_client(url: str) -> redis.Redis:
+    """Return a client that answers fast or fails fast."""
+    return redis.Redis.from_url(
+        url,
+        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_timeout=REDIS_TIMEOUT_SECONDS,
+        # One immediate retry covers a pooled connection a Redis restart closed.
+        retry=Retry(NoBackoff(), 1),
+    )
+
+
 class RedisWindow:
     """The sliding window in Redis, shared by every process that uses the same key."""
 
-    def __init__(self, url: str, key: str, limit: int, window: float) -> None:
+    def __init__(self, client: redis.Redis, key: str, limit: int, window: float) -> None:
         self.key = key
         self.limit = limit
         self.window = window
-        self._client = redis.Redis.from_url(
-            url,
-            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-            socket_timeout=REDIS_TIMEOUT_SECONDS,
-            # One immediate retry covers a pooled connection a Redis restart closed.
-            retry=Retry(NoBackoff(), 1),
-        )
+        self._client = client
 
     def try_acquire(self) -> float:
         """Take a slot and return 0, or return the seconds until one frees (raises RedisError)."""
         return take_slot(self._client, self.key, limit=self.limit, window=self.window)
 
 
+class RedisPause:
+    """The shared pause in Redis, seen by every process that uses the same key."""
+
+    def __init__(self, client: redis.Redis, key: str) -> None:
+        self.key = key
+        self._client = client
+
+    def extend(self, seconds: float) -> bool:
+        """Pause until Redis's now + `seconds` unless paused longer; True when it moved later."""
+        return extend_pause(self._client, self.key, seconds=seconds)
+
+    def left(self) -> float:
+        """Return the seconds left in the pause, by Redis's clock (raises RedisError)."""
+        return pause_left(self._client, self.key)
+
+
 class UpstreamThrottle:
-    """At most `limit` requests per `window` seconds; `limit=None` means unlimited."""
+    """At most `limit` requests per `window` seconds (`limit=None`: no quota), and the shared pause."""
 
     def __init__(
         self,
@@ -91,52 +148,85 @@ class UpstreamThrottle:
         self.provider = provider
         self.limit = limit
         self.window = window
-        self._local: LocalWindow | None = None
+        key = key or f"mojo:throttle:{provider}"
+        self._local = LocalWindow(limit, window) if limit is not None else None
+        self._local_pause = LocalPause()
         self._redis: RedisWindow | None = None
+        self._redis_pause: RedisPause | None = None
         self._redis_failing = False
-        if limit is not None:
-            self._local = LocalWindow(limit, window)
-            if redis_url:
-                self._redis = RedisWindow(redis_url, key or f"mojo:throttle:{provider}", limit, window)
+        if redis_url:
+            client = redis_client(redis_url)
+            self._redis_pause = RedisPause(client, f"{key}:paused_until")
+            if limit is not None:
+                self._redis = RedisWindow(client, key, limit, window)
 
     @property
     def enabled(self) -> bool:
-        """True when a limit is configured."""
+        """True when a quota is configured (the shared pause applies either way)."""
         return self.limit is not None
 
     def acquire(self, deadline: Deadline | None) -> None:
-        """Take a slot, waiting within `deadline`; raise ProviderRateLimited when it cannot."""
-        if self._local is None:
-            return
+        """Wait out a pause, then take a slot, within `deadline`; raise ProviderRateLimited when it cannot."""
         counted = False
         while True:
-            wait = self._try_acquire()
+            wait, paused = self._next_wait()
             if wait <= 0:
                 return
             if deadline is not None and wait + MIN_ATTEMPT_SECONDS > deadline.remaining():
-                logger.warning(
-                    "%s throttle: quota of %d per %gs used up; not waiting %.2fs",
-                    self.provider,
-                    self.limit,
-                    self.window,
-                    wait,
-                    extra={"provider": self.provider, "throttle_wait": round(wait, 3)},
-                )
-                raise ProviderRateLimited(
-                    "mojo's request quota for the market-data provider is used up; try again later.",
-                    retry_after=wait,
-                )
+                raise self._refusal(wait, paused=paused)
             if not counted:
                 THROTTLE_WAITS.labels(self.provider).inc()
                 counted = True
             time.sleep(wait + _WAKE_MARGIN_SECONDS)
 
-    def _try_acquire(self) -> float:
-        assert self._local is not None
-        if self._redis is None:
-            return self._local.try_acquire()
+    def pause(self, seconds: float) -> None:
+        """Pause every process's requests for `seconds` (a Retry-After), unless paused longer."""
+        if seconds <= 0:
+            return
+        shared = partial(self._redis_pause.extend, seconds) if self._redis_pause is not None else None
+        if not self._shared(shared, partial(self._local_pause.extend, seconds)):
+            return  # already paused as long: counted and logged by whoever set it
+        THROTTLE_PAUSES.labels(self.provider).inc()
+        logger.warning(
+            "%s throttle: the provider asked to retry after %.2fs; pausing every worker's requests",
+            self.provider,
+            seconds,
+            extra={"provider": self.provider, "throttle_pause": round(seconds, 3)},
+        )
+
+    def _next_wait(self) -> tuple[float, bool]:
+        """Return (seconds to wait, whether for a pause); a slot was taken when the wait is 0."""
+        shared_pause = self._redis_pause.left if self._redis_pause is not None else None
+        paused = self._shared(shared_pause, self._local_pause.left)
+        if paused > 0:
+            return paused, True
+        if self._local is None:
+            return 0.0, False
+        shared_slot = self._redis.try_acquire if self._redis is not None else None
+        return self._shared(shared_slot, self._local.try_acquire), False
+
+    def _refusal(self, wait: float, *, paused: bool) -> ProviderRateLimited:
+        """Log why a caller is not waiting `wait` seconds and return its error."""
+        if paused:
+            why, message = "paused by the provider", "the market-data provider asked mojo to slow down"
+        else:
+            why = f"quota of {self.limit} per {self.window:g}s used up"
+            message = "mojo's request quota for the market-data provider is used up"
+        logger.warning(
+            "%s throttle: %s; not waiting %.2fs",
+            self.provider,
+            why,
+            wait,
+            extra={"provider": self.provider, "throttle_wait": round(wait, 3)},
+        )
+        return ProviderRateLimited(f"{message}; try again later.", retry_after=wait)
+
+    def _shared(self, shared: Callable[[], T] | None, local: Callable[[], T]) -> T:
+        """Run the Redis operation; without Redis, or while it is unreachable, the local one."""
+        if shared is None:
+            return local()
         try:
-            wait = self._redis.try_acquire()
+            result = shared()
         except (redis.RedisError, OSError) as exc:
             if not self._redis_failing:
                 logger.warning(
@@ -146,8 +236,8 @@ class UpstreamThrottle:
                     extra={"provider": self.provider},
                 )
                 self._redis_failing = True
-            return self._local.try_acquire()
+            return local()
         if self._redis_failing:
             logger.info("%s throttle: Redis is back; the quota is shared again", self.provider)
             self._redis_failing = False
-        return wait
+        return result
