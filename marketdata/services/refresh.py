@@ -70,15 +70,20 @@ def symbol_refresh(
     only: Collection[DataSet[Any]] = datasets.REFRESHED,
     deadline: Deadline | None = None,
     record_iv: bool = True,
+    locked: bool = True,
 ) -> SymbolRefresh:
     """Refresh what is missing or past its fresh TTL (everything with `force`) for one symbol.
 
     A per-symbol lock keeps copies started together on several hosts from repeating each
-    other's upstream work; the copy that finds the lock taken skips the symbol. `deadline`
-    bounds the provider time (admin actions); `record_iv` writes today's IV snapshot (a
-    refresh's worker threads leave that database write to the refresh's own thread).
+    other's upstream work; the copy that finds the lock taken skips the symbol. A cycle's
+    part on the workers passes `locked=False`: the cycle is the unit that is never run twice at
+    once, and a part run again after its worker was killed must not find the dead part's lock
+    and skip. `deadline` bounds the provider time (admin actions); `record_iv` writes today's
+    IV snapshot (a refresh's worker threads leave that write to the refresh's own thread).
     """
     symbol = normalize_symbol(symbol)
+    if not locked:
+        return _symbol_refresh_held(symbol, force=force, only=only, deadline=deadline, record_iv=record_iv)
     lock = symbol_refresh_lock(symbol)
     if lock is None:
         return SymbolRefresh(symbol=symbol, skipped=True)

@@ -140,7 +140,13 @@ CELERY_RESULT_BACKEND: str = CELERY_BROKER_URL  # chords (a cycle's finishing st
 # Seconds before the broker hands an unacknowledged task to another worker; tasks end first.
 CELERY_VISIBILITY_TIMEOUT: int = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 CELERY_TASK_SOFT_TIME_LIMIT, CELERY_TASK_TIME_LIMIT = task_time_limits(CELERY_VISIBILITY_TIMEOUT)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # Look for tasks a lost worker held every tenth of the timeout (at most a minute), not
+    # kombu's default ~100 s: they run again soon after the timeout, not long after it.
+    "unacked_restore_interval": min(60, max(1, CELERY_VISIBILITY_TIMEOUT // 10)),
+    "unacked_restore_throttle": 1,
+}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True  # a task a killed worker held runs again elsewhere

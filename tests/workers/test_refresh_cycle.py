@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import redis as redis_lib
 
 from core.broker import broker_url_beside
 from devtools.localredis import LocalRedis
+from marketdata import cache, clock
 
 ROOT = Path(__file__).resolve().parents[2]
 WATCHED = ("AAPL", "MSFT", "KO", "SPY")
@@ -197,3 +199,44 @@ def test_a_running_worker_beats_into_healthz_and_a_stopped_one_leaves_it(env, cl
     finally:
         _stop(process)  # a warm shutdown clears its heartbeat
     assert client.get("/healthz").json()["details"]["refresh"]["workers"] == []
+
+
+def test_a_cycle_survives_its_workers_main_process_killed_mid_cycle(env, sandbox) -> None:
+    env = {**env, "CELERY_VISIBILITY_TIMEOUT": "20"}  # unacknowledged tasks come back after 20 s
+    sandbox.control.latency(0.3)  # long enough a cycle to be killed in the middle of it
+    first = _start_worker(env, "w1")
+    asked = _manage(env, "refresh_market_data", "--enqueue")
+    assert asked.returncode == 0, asked.stdout + asked.stderr
+    database = Path(env["DATABASE_URL"].removeprefix("sqlite:///"))
+    _wait_for(lambda: _chain_calls(sandbox) >= 1, "the cycle's chain parts to start")
+    first.kill()  # SIGKILL: no warm shutdown, no acknowledgement of what it held
+    first.wait(timeout=30)
+    killed_at = time.monotonic()
+    assert _cycle(database)["status"] in ("queued", "running")
+
+    second = _start_worker(env, "w2")
+    try:
+        _wait_for(lambda: _cycle(database)["status"] not in ("queued", "running"), "the cycle to finish", 120)
+    finally:
+        _stop(second)
+    assert time.monotonic() - killed_at < 120
+    cycle = _cycle(database)
+    assert (cycle["status"], cycle["symbols_ok"], cycle["symbols_failed"]) == ("succeeded", len(WATCHED), 0)
+    # Every symbol's entries are there and fresh, and none is corrupted (each decodes).
+    for symbol in WATCHED:
+        for key_of in (cache.stock_cache_key, cache.options_cache_key, cache.earnings_cache_key):
+            key = key_of(symbol)
+            entry = cache.read(key)
+            assert entry is not None and not entry.missing and entry.is_fresh(clock.now()), key
+
+
+def _chain_calls(sandbox) -> int:
+    by_path = sandbox.control.counters()["by_path"]
+    return sum(n for path, n in by_path.items() if path.startswith("/v3/snapshot/options/"))
+
+
+def _wait_for(condition, what: str, seconds: float = 60.0) -> None:
+    give_up = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < give_up, f"timed out waiting for {what}"
+        time.sleep(0.2)

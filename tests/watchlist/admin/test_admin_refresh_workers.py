@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.urls import reverse
 
@@ -12,7 +14,7 @@ from tests.factories import TickerFactory
 pytestmark = pytest.mark.django_db
 
 
-def _refresh(admin_client, tickers) -> object:
+def _refresh(admin_client, tickers) -> Any:
     return admin_client.post(
         reverse("admin:watchlist_ticker_changelist"),
         {"action": "refresh_market_data", "_selected_action": [t.pk for t in tickers]},
