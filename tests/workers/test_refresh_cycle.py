@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import redis as redis_lib
+from django.conf import settings
 
 from core.broker import broker_url_beside
 from devtools.localredis import LocalRedis
@@ -240,3 +241,17 @@ def _wait_for(condition, what: str, seconds: float = 60.0) -> None:
     while not condition():
         assert time.monotonic() < give_up, f"timed out waiting for {what}"
         time.sleep(0.2)
+
+
+def test_with_the_provider_down_each_request_is_attempted_as_the_retry_policy_says_no_more(
+    env, worker, sandbox
+) -> None:
+    sandbox.control.down()
+
+    done = _manage(env, "refresh_market_data", "--enqueue", "--wait", "--wait-timeout", "150")
+
+    assert done.returncode == 1, done.stdout + done.stderr  # the cycle failed, and says so
+    cycle = _cycle(Path(env["DATABASE_URL"].removeprefix("sqlite:///")))
+    assert (cycle["status"], cycle["symbols_failed"]) == ("failed", len(WATCHED))
+    attempts = sandbox.control.counters()["by_path"]
+    assert attempts and set(attempts.values()) == {settings.PROVIDER_RETRY_ATTEMPTS}, attempts  # no more
