@@ -6,7 +6,10 @@ each strategy that a fresh install lacks. Everything goes through the real servi
 
 from __future__ import annotations
 
+import os
 import secrets
+import subprocess
+import sys
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -147,3 +150,29 @@ def seed_demo_iv_history(
         update_fields=["atm_iv", "is_demo"],
     )
     return len(rows)
+
+
+def celery_processes_start(environment: dict[str, str]) -> list[subprocess.Popen[bytes]]:
+    """A Celery worker (2 processes) and beat for the demo, with the demo's Redis, sandbox and database.
+
+    The database is the demo's own settings' (a file SQLite in WAL mode, or DATABASE_URL).
+    """
+    env = {**os.environ, **environment}
+    env.setdefault("DJANGO_SETTINGS_MODULE", os.environ.get("DJANGO_SETTINGS_MODULE", "mojo.settings.local"))
+    celery = [sys.executable, "-m", "celery", "-A", "mojo"]
+    return [
+        subprocess.Popen([*celery, "worker", "-c", "2", "-n", "demo@%h", "-l", "WARNING"], env=env),
+        subprocess.Popen([*celery, "beat", "-S", "django", "-l", "WARNING"], env=env),
+    ]
+
+
+def processes_stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Stop the demo's processes (a warm shutdown, then a kill after 20 s)."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -14,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from core.broker import broker_url_beside
 from core.cache import redis_cache
 
 INSTALL_HINT = (
@@ -38,7 +39,7 @@ def redis_server_binary() -> str | None:
 
 
 def point_cache_at(url: str) -> None:
-    """Use the Redis at `url` from now on: settings, the cache connections, child processes.
+    """Use the Redis at `url` from now on: settings, the cache, the broker, child processes.
 
     For code that starts its own redis-server once Django is set up (tests, benchmarks, the
     demo). The cache handlers are rebuilt, as Django's own tests do when CACHES changes, so
@@ -57,6 +58,12 @@ def point_cache_at(url: str) -> None:
     }
     clear_cache_handlers(setting="CACHES")
     os.environ["REDIS_URL"] = url  # processes started from here inherit it
+    if not os.environ.get("CELERY_BROKER_URL"):  # the broker follows, beside the cache
+        from celery import current_app
+
+        broker = broker_url_beside(url)
+        settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = broker
+        current_app.conf.update(broker_url=broker, result_backend=broker)
 
 
 class LocalRedis:

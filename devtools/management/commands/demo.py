@@ -3,14 +3,16 @@
 Starts its own redis-server on a free port when REDIS_URL is unset (local-memory cache when
 none can be had), the sandbox provider when MASSIVE_API_KEY is unset, migrates, creates the
 demo user (password generated and printed once), seeds a watchlist, a year of demo IV
-history and positions of each strategy, warms the cache with `refresh_market_data`, and
-serves on 127.0.0.1:8000.
+history and positions of each strategy, warms the cache with `refresh_market_data`, starts a Celery
+worker and beat (real processes; without Redis the refreshes run inline) and serves on
+127.0.0.1:8000.
 """
 
 from __future__ import annotations
 
 import logging
 import signal
+import subprocess
 from typing import Any
 
 from django.conf import settings
@@ -39,15 +41,18 @@ class Command(BaseCommand):
         previous = {signum: signal.signal(signum, _stop) for signum in _STOP_SIGNALS} if serving else {}
         redis: LocalRedis | None = None
         sandbox: SandboxServer | None = None
+        workers: list[subprocess.Popen[bytes]] = []
         try:
             redis = self._start_redis()
             sandbox = self._start_sandbox()
             self._offline = sandbox is not None
             self._prepare()
             if serving:
+                workers = self._start_workers()
                 self._announce(options["host"], options["port"])
                 call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=False)
         finally:
+            demo.processes_stop(workers)
             if sandbox is not None:
                 sandbox.stop()
             if redis is not None:
@@ -79,6 +84,24 @@ class Command(BaseCommand):
         settings.MASSIVE_API_KEY = settings.FMP_API_KEY = "sandbox"  # the sandbox takes any key
         self.stdout.write(f"Providers: the offline sandbox at {sandbox.base_url} (no MASSIVE_API_KEY set)")
         return sandbox
+
+    def _start_workers(self) -> list[subprocess.Popen[bytes]]:
+        """One Celery worker and beat beside the server (real processes); none without Redis."""
+        if not settings.REDIS_URL:
+            self.stdout.write(self.style.WARNING("Workers: none without Redis; refreshes run inline."))
+            return []
+        started = demo.celery_processes_start(
+            {
+                "REDIS_URL": settings.REDIS_URL,
+                "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+                "MASSIVE_BASE_URL": settings.MASSIVE_BASE_URL,
+                "FMP_BASE_URL": settings.FMP_BASE_URL,
+                "MASSIVE_API_KEY": settings.MASSIVE_API_KEY,
+                "FMP_API_KEY": settings.FMP_API_KEY,
+            }
+        )
+        self.stdout.write(f"Workers: a Celery worker and beat on {settings.CELERY_BROKER_URL}")
+        return started
 
     def _prepare(self) -> None:
         call_command("migrate", interactive=False, verbosity=0)

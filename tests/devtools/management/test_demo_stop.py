@@ -1,4 +1,4 @@
-"""`make demo` stopped by a signal stops what it started: its private redis-server included."""
+"""`make demo` stopped by a signal stops what it started: its redis-server, worker and beat included."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 
 from devtools.localredis import free_port
 
@@ -24,6 +25,29 @@ def _answers(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _wait_for_worker_heartbeat(port: int) -> None:
+    client = redis.Redis(port=port)
+    give_up = time.monotonic() + READY_SECONDS
+    while not client.keys("finance:workers:*"):
+        assert time.monotonic() < give_up, "the demo's worker never beat"
+        time.sleep(0.5)
+
+
+def _children(pid: int) -> list[int]:
+    listed = subprocess.run(
+        ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False
+    )
+    return [int(line) for line in listed.stdout.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 @pytest.mark.parametrize(
@@ -60,11 +84,16 @@ def test_a_stopped_demo_leaves_no_redis_server_behind(tmp_path: Path, signum: in
         assert found is not None and "mojo demo is ready" in output, output
         redis_port = int(found.group(1))
         assert _answers(redis_port), output
+        assert "Workers: a Celery worker and beat" in output, output
+        _wait_for_worker_heartbeat(redis_port)
+        children = _children(demo.pid)
+        assert len(children) >= 3, children  # redis-server, the worker, beat
 
         demo.send_signal(signum)
-        demo.wait(timeout=30)
+        demo.wait(timeout=60)
 
         assert not _answers(redis_port), output
+        assert [pid for pid in children if _alive(pid)] == []  # worker and beat stopped too
     finally:
         if demo.poll() is None:
             demo.kill()
