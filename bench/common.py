@@ -71,9 +71,9 @@ class BenchEnv:
 class SandboxProcess:
     """The sandbox in a process of its own (`manage.py marketdata_sandbox`), so CPU figures of
     the benchmark process are mojo's alone; same `base_url` / `control` / `stop()` as the
-    in-process server, plus `cpu_seconds()`."""
+    in-process server, plus `cpu_seconds()`. `universe`: generated symbols served besides the 57."""
 
-    def __init__(self, *, today: date = SANDBOX_TODAY) -> None:
+    def __init__(self, *, today: date = SANDBOX_TODAY, universe: int = 0) -> None:
         from devtools.localredis import free_port
         from devtools.sandbox.control import SandboxControl
 
@@ -83,7 +83,7 @@ class SandboxProcess:
                 sys.executable,
                 str(ROOT / "manage.py"),
                 "marketdata_sandbox",
-                *("--port", str(port), "--today", today.isoformat()),
+                *("--port", str(port), "--today", today.isoformat(), "--universe", str(universe)),
             ],
             cwd=ROOT,
             env={**os.environ, "DJANGO_SETTINGS_MODULE": "mojo.settings.test"},

@@ -27,6 +27,8 @@ from devtools.sandbox.wire import (
     massive_error,
     request_id,
 )
+from marketdata import occ
+from marketdata.exceptions import InvalidOptionTicker
 
 CHAIN_LIMIT_DEFAULT = 10
 
@@ -45,16 +47,42 @@ class _ChainIndex:
     orders: dict[str, tuple[int, ...]]
 
 
-def _index_at(request: Request, symbol: str) -> _ChainIndex:
-    """The chain as of the request's moment: priced at what the symbol's (adjusted) bars show then."""
+def _index_at(request: Request, symbol: str, expiries: tuple[date, ...] | None = None) -> _ChainIndex:
+    """The chain as of the request's moment: priced at what the symbol's (adjusted) bars show then.
+
+    A generated symbol's index holds only `expiries` (None: all), the only ones it prices;
+    one of the 57 always holds its whole chain.
+    """
     live = of_symbol(symbol, request.splits)
     spot = data.spot_at(symbol, request.today, request.now, splits=live)
+    if data.is_generated(symbol):
+        return _generated_chain_index(symbol, request.today, spot, live, expiries)
     return _chain_index(symbol, request.today, spot, live)
 
 
 @functools.lru_cache(maxsize=256)
 def _chain_index(symbol: str, today: date, spot: float | None, live: tuple[Split, ...]) -> _ChainIndex:
-    records = data.chain_records(symbol, today, spot, splits=live)
+    """A UNIVERSE symbol's chain index, kept for the 256 latest (symbol, moment)s."""
+    return _indexed(symbol, today, spot, live)
+
+
+@functools.lru_cache(maxsize=16)
+def _generated_chain_index(
+    symbol: str, today: date, spot: float | None, live: tuple[Split, ...], expiries: tuple[date, ...] | None
+) -> _ChainIndex:
+    """A generated symbol's index of some expiries: only the latest few, those being paged
+    through (thousands of symbols pass by)."""
+    return _indexed(symbol, today, spot, live, expiries)
+
+
+def _indexed(
+    symbol: str,
+    today: date,
+    spot: float | None,
+    live: tuple[Split, ...],
+    expiries: tuple[date, ...] | None = None,
+) -> _ChainIndex:
+    records = data.chain_records(symbol, today, spot, splits=live, expiries=expiries)
     details = [record["details"] for record in records]
     expirations = tuple(d["expiration_date"] for d in details)
     strikes = tuple(float(d["strike_price"]) for d in details)
@@ -130,6 +158,20 @@ def _chain_filter(params: dict[str, str]) -> Test:
     return lambda idx, i: all(test(idx, i) for test in tests)
 
 
+def _expiries_asked(request: Request, symbol: str, params: dict[str, str]) -> tuple[date, ...] | None:
+    """The listed expiries the request's expiration filters let through (None: no such filter);
+    `_chain_filter` has checked the bounds."""
+    bounds = [
+        (compare, date.fromisoformat(raw).isoformat())
+        for op, compare in RANGE_OPS.items()
+        if (raw := params.get(f"expiration_date{op}")) is not None
+    ]
+    if not bounds:
+        return None
+    listed = data.expirations(symbol, request.today)
+    return tuple(day for day in listed if all(compare(day.isoformat(), bound) for compare, bound in bounds))
+
+
 def options_chain(request: Request, symbol: str, *, malformed: int = 0) -> Response:
     """`GET /v3/snapshot/options/{T}`: filtered, sorted, paginated with an absolute next_url."""
     if "cursor" in request.query:
@@ -146,11 +188,12 @@ def options_chain(request: Request, symbol: str, *, malformed: int = 0) -> Respo
         raise BadRequest("order must be asc or desc.")
     keep = _chain_filter(params)
     rid = request_id().encode()
-    if symbol not in data.UNIVERSE:
+    if symbol not in request.universe:
         return Response(
             200, b'{"results":[],"status":"OK","request_id":"' + rid + b'"}', {"Content-Type": JSON_TYPE}
         )
-    index = _index_at(request, symbol)
+    expiries = _expiries_asked(request, symbol, params) if data.is_generated(symbol) else None
+    index = _index_at(request, symbol, expiries)
     positions = index.orders[sort]
     if order == "desc":
         positions = positions[::-1]
@@ -168,19 +211,30 @@ def options_chain(request: Request, symbol: str, *, malformed: int = 0) -> Respo
     return Response(200, body + b"}", {"Content-Type": JSON_TYPE})
 
 
+def _contract_index(request: Request, underlying: str, contract: str) -> _ChainIndex | None:
+    """The index that holds the contract if it is listed (a generated symbol's: its expiry's)."""
+    if underlying not in request.universe:
+        return None
+    if not data.is_generated(underlying):
+        return _index_at(request, underlying)
+    try:
+        expiry = occ.parse(contract).expiration
+    except InvalidOptionTicker:
+        return None
+    return _index_at(request, underlying, (expiry,))
+
+
 def contract_record(request: Request, underlying: str, contract: str) -> dict[str, Any] | None:
     """The contract's snapshot record as `option_contract` answers it at the request's moment
     (shared: do not change it), or None for an unknown underlying or a contract not listed today."""
-    if underlying not in data.UNIVERSE:
-        return None
-    index = _index_at(request, underlying)
-    position = index.by_ticker.get(contract)
-    return index.records[position] if position is not None else None
+    index = _contract_index(request, underlying, contract)
+    position = index.by_ticker.get(contract) if index is not None else None
+    return index.records[position] if index is not None and position is not None else None
 
 
 def option_contract(request: Request, *, underlying: str, contract: str) -> Response:
     """`GET /v3/snapshot/options/{T}/{O:…}`: one snapshot, or 404 NOT_FOUND."""
-    index = _index_at(request, underlying) if underlying in data.UNIVERSE else None
+    index = _contract_index(request, underlying, contract)
     position = index.by_ticker.get(contract) if index is not None else None
     if index is None or position is None:
         return massive_error(404, f"No option contract {contract} for underlying {underlying}.")

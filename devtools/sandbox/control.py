@@ -1,5 +1,5 @@
 """A client for the sandbox's control API (`/__sandbox/…`): faults, latency, down/up, clock, splits,
-entitlements, ticker-details overrides, the earnings calendar's cap, counters.
+entitlements, ticker-details overrides, the earnings calendar's cap, counters, the symbols served.
 
 Tests and benchmarks script the provider's behaviour through it over HTTP, so they work the
 same against an in-process sandbox and one started with `manage.py marketdata_sandbox`.
@@ -131,6 +131,12 @@ class SandboxControl:
         response.raise_for_status()
         counters: dict[str, Any] = response.json()
         return counters
+
+    def universe(self) -> list[str]:
+        """Every symbol the sandbox serves: the 57, then the generated ones (`--universe N`)."""
+        response = requests.get(f"{self.base_url}/__sandbox/universe", timeout=TIMEOUT)
+        response.raise_for_status()
+        return [str(symbol) for symbol in response.json()["symbols"]]
 
     def count(self, endpoint: str) -> int:
         """Requests counted for one endpoint (aggs, grouped_daily, stocks_snapshot,

@@ -11,6 +11,12 @@ smile and term structure; the ATM 30-day IV of any past session is `atm_iv_on`. 
 Splits (`splits`: AVGO's in the history, live ones from the control API) scale the walk on
 the way out, never in the cached tuples: bars, spot, chains and earnings per share as of
 `today` are on today's adjusted level, raw bars on each session's own.
+
+Generated symbols (`universe.py`, registered with `add_generated`) go through the same
+functions; their walks and reports are generated a calendar year (or quarter) at a time from
+their own seeds and kept in bounded caches, so thousands of them stay cheap (see "generated
+symbols" below). The functions answer for any known symbol: which symbols a server serves is
+its `Universe`'s business.
 """
 
 from __future__ import annotations
@@ -20,8 +26,8 @@ import hashlib
 import math
 import random
 import threading
-from bisect import bisect_right
-from collections.abc import Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
@@ -132,6 +138,38 @@ def _profiles() -> dict[str, SymbolProfile]:
 UNIVERSE: dict[str, SymbolProfile] = _profiles()
 LIQUID_SYMBOLS: tuple[str, ...] = tuple(s for s, p in UNIVERSE.items() if p.liquidity == "liquid")
 
+# The extra symbols `universe.py` generates for servers started with `universe=N`, registered
+# here as they are first generated (names never clash with UNIVERSE's). Their walks, reports
+# and dividends are generated one calendar year at a time (see "generated symbols" below).
+_GENERATED: dict[str, SymbolProfile] = {}
+_generated_lock = threading.Lock()
+
+
+def add_generated(profiles: Iterable[SymbolProfile]) -> None:
+    """Make generated profiles known to the data functions (the same name: the same profile)."""
+    with _generated_lock:
+        for profile in profiles:
+            if profile.symbol in UNIVERSE:
+                raise ValueError(f"{profile.symbol} is one of the hand-profiled symbols")
+            _GENERATED.setdefault(profile.symbol, profile)
+
+
+def profile_of(symbol: str) -> SymbolProfile | None:
+    """The symbol's profile: one of UNIVERSE's, a generated one, or None for an unknown symbol."""
+    return UNIVERSE.get(symbol) or _GENERATED.get(symbol)
+
+
+def is_generated(symbol: str) -> bool:
+    """True for a generated symbol (one served only by a server with extra symbols)."""
+    return symbol in _GENERATED
+
+
+def _profile(symbol: str) -> SymbolProfile:
+    profile = profile_of(symbol)
+    if profile is None:
+        raise KeyError(symbol)
+    return profile
+
 
 def _seed(*parts: object) -> int:
     """Return a stable 64-bit seed for the parts (Python's hash() is salted per process)."""
@@ -169,6 +207,8 @@ _calendar: _Sessions | None = None
 def _sessions() -> _Sessions:
     """The NYSE sessions of the whole span, built once (exchange_calendars is slow to import)."""
     global _calendar
+    if (built := _calendar) is not None:  # the lock only guards the first build
+        return built
     with _calendar_lock:
         if _calendar is None:
             import exchange_calendars
@@ -224,48 +264,108 @@ class _Report:
     move: float  # standard deviation of the stock's earnings-day jump (log return)
 
 
-@functools.cache
-def _reports(symbol: str) -> tuple[_Report, ...]:
-    """Every quarterly report of the symbol over the span (ETFs have none)."""
-    profile = UNIVERSE[symbol]
-    if profile.is_etf:
-        return ()
-    rng = random.Random(_seed("earnings", symbol))
-    sessions = _sessions()
+@dataclass(frozen=True, slots=True)
+class _Terms:
+    """A company's earnings terms: how long after a quarter it reports, and at what scale."""
+
+    base_offset: int
+    annual_revenue: float
+    eps: float
+    growth: float
+    move: float
+
+
+def _terms(rng: random.Random, profile: SymbolProfile) -> _Terms:
     base_offset = rng.randint(20, 38)
     annual_revenue = 10 ** rng.uniform(*_REVENUE_RANGE[profile.liquidity])
     eps = profile.price / rng.uniform(18, 32) / 4
     growth = rng.uniform(0.02, 0.14)
     move = profile.volatility * rng.uniform(0.12, 0.2)
+    return _Terms(base_offset, annual_revenue, eps, growth, move)
+
+
+_QUARTER_ENDS = ((3, 31), (6, 30), (9, 30), (12, 31))
+
+
+def _quarter(
+    rng: random.Random, profile: SymbolProfile, terms: _Terms, fiscal_end: date, sessions: _Sessions
+) -> _Report | None:
+    """The report of the quarter ending `fiscal_end`, on a session (None outside the span)."""
+    offset = terms.base_offset + rng.randint(-3, 3) + (9 if fiscal_end.month == 12 else 0)
+    day = fiscal_end + timedelta(days=offset)
+    while day not in sessions.index:
+        day += timedelta(days=1)
+        if day > SPAN_END:
+            break
+    if not SPAN_START <= day <= SPAN_END:
+        return None
+    years = (fiscal_end - REFERENCE_SESSION).days / 365.0
+    scale = (1 + terms.growth) ** years
+    eps_estimated = round(terms.eps * scale * rng.uniform(0.9, 1.1), 2)
+    revenue_estimated = round(terms.annual_revenue / 4 * scale * rng.uniform(0.95, 1.05))
+    return _Report(
+        day=day,
+        fiscal_end=fiscal_end,
+        after_close=profile.reports_after_close,
+        eps_estimated=eps_estimated,
+        eps_actual=round(eps_estimated * (1 + rng.gauss(0.03, 0.06)), 2),
+        revenue_estimated=revenue_estimated,
+        revenue_actual=round(revenue_estimated * (1 + rng.gauss(0.01, 0.02))),
+        move=terms.move,
+    )
+
+
+# Fiscal years with reports: the one before the span (its last quarter reports inside it) on.
+_FISCAL_YEARS = range(SPAN_START.year - 1, SPAN_END.year)
+
+
+@functools.cache
+def _reports(symbol: str) -> tuple[_Report, ...]:
+    """Every quarterly report of a UNIVERSE symbol over the span (ETFs have none)."""
+    profile = UNIVERSE[symbol]
+    if profile.is_etf:
+        return ()
+    rng = random.Random(_seed("earnings", symbol))
+    sessions = _sessions()
+    terms = _terms(rng, profile)
     reports = []
-    for year in range(SPAN_START.year - 1, SPAN_END.year):
-        for month, last_day in ((3, 31), (6, 30), (9, 30), (12, 31)):
-            fiscal_end = date(year, month, last_day)
-            offset = base_offset + rng.randint(-3, 3) + (9 if month == 12 else 0)
-            day = fiscal_end + timedelta(days=offset)
-            while day not in sessions.index:
-                day += timedelta(days=1)
-                if day > SPAN_END:
-                    break
-            if not SPAN_START <= day <= SPAN_END:
-                continue
-            years = (fiscal_end - REFERENCE_SESSION).days / 365.0
-            scale = (1 + growth) ** years
-            eps_estimated = round(eps * scale * rng.uniform(0.9, 1.1), 2)
-            revenue_estimated = round(annual_revenue / 4 * scale * rng.uniform(0.95, 1.05))
-            reports.append(
-                _Report(
-                    day=day,
-                    fiscal_end=fiscal_end,
-                    after_close=profile.reports_after_close,
-                    eps_estimated=eps_estimated,
-                    eps_actual=round(eps_estimated * (1 + rng.gauss(0.03, 0.06)), 2),
-                    revenue_estimated=revenue_estimated,
-                    revenue_actual=round(revenue_estimated * (1 + rng.gauss(0.01, 0.02))),
-                    move=move,
-                )
-            )
+    for year in _FISCAL_YEARS:
+        for month, last_day in _QUARTER_ENDS:
+            report = _quarter(rng, profile, terms, date(year, month, last_day), sessions)
+            if report is not None:
+                reports.append(report)
     return tuple(reports)
+
+
+@functools.lru_cache(maxsize=8192)
+def _generated_terms(symbol: str) -> _Terms:
+    return _terms(random.Random(_seed("earnings", symbol)), _GENERATED[symbol])
+
+
+@functools.lru_cache(maxsize=65536)
+def _generated_quarter(symbol: str, fiscal_year: int, quarter: int) -> _Report | None:
+    """A generated company's report of one fiscal quarter (1–4), on its own seed: any one is cheap."""
+    month, last_day = _QUARTER_ENDS[quarter - 1]
+    rng = random.Random(_seed("earnings", symbol, fiscal_year, quarter))
+    terms = _generated_terms(symbol)
+    return _quarter(rng, _GENERATED[symbol], terms, date(fiscal_year, month, last_day), _sessions())
+
+
+def _year_reports(symbol: str, fiscal_year: int, quarters: range = range(1, 5)) -> tuple[_Report, ...]:
+    """A generated symbol's reports of (some quarters of) one fiscal year; none for an ETF."""
+    if _GENERATED[symbol].is_etf or fiscal_year not in _FISCAL_YEARS:
+        return ()
+    reports = (_generated_quarter(symbol, fiscal_year, quarter) for quarter in quarters)
+    return tuple(report for report in reports if report is not None)
+
+
+def _reports_from(symbol: str, day: date) -> Iterator[_Report]:
+    """The symbol's reports of the fiscal years from the one before `day`'s on, oldest first."""
+    if symbol in UNIVERSE:
+        yield from (r for r in _reports(symbol) if r.fiscal_end.year >= day.year - 1)
+        return
+    for fiscal_year in range(day.year - 1, _FISCAL_YEARS.stop):
+        yield from _year_reports(symbol, fiscal_year)
 
 
 _REVENUE_RANGE: dict[Liquidity, tuple[float, float]] = {
@@ -297,15 +397,9 @@ class _Series:
     base_iv: list[float]  # ATM 30-day IV without the earnings premium
 
 
-@functools.cache
-def _series(symbol: str) -> _Series:
-    """Generate the symbol's whole walk over the span: regimes, mean reversion, earnings jumps."""
-    profile = UNIVERSE[symbol]
-    sessions = _sessions()
-    n = len(sessions.dates)
-    rng = np.random.default_rng(_seed("walk", symbol))
-
-    drift_center, drift_spread = (0.07, 0.18) if profile.is_etf else (0.08, 0.30)
+def _regimes(rng: np.random.Generator, n: int, is_etf: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Each session's regime: an annual drift and a volatility multiplier, in runs of ~70 sessions."""
+    drift_center, drift_spread = (0.07, 0.18) if is_etf else (0.08, 0.30)
     regime_drift = np.empty(n)
     regime_vol = np.empty(n)
     start = 0
@@ -316,40 +410,71 @@ def _series(symbol: str) -> _Series:
         regime_drift[start : start + length] = drift
         regime_vol[start : start + length] = vol_multiplier
         start += length
-    sigma = profile.volatility * regime_vol / math.sqrt(252)
-    shocks = rng.standard_t(5, n) / math.sqrt(5 / 3)
+    return regime_drift, regime_vol
+
+
+def _jumps(
+    rng: np.random.Generator, reports: Iterable[_Report], first: int, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The earnings-day jumps (log returns) and volume boosts of sessions first … first + n - 1."""
     jumps = np.zeros(n)
     volume_boost = np.ones(n)
-    for report in _reports(symbol):
-        position = _reaction_index(report)
-        if position < n:
+    for report in reports:
+        position = _reaction_index(report) - first
+        if 0 <= position < n:
             jumps[position] = rng.normal(0.0, report.move)
             volume_boost[position] = 3.0
+    return jumps, volume_boost
 
-    # Mean reversion to an anchor keeps prices near the profile's level over two decades.
-    reference = sessions.last_index(REFERENCE_SESSION)
-    anchor = math.log(profile.price) + 0.06 * (np.arange(n) - reference) / 252
-    kappa = 0.01
-    steps = (regime_drift / 252 - 0.5 * sigma**2 + sigma * shocks + jumps).tolist()
-    anchor_list = anchor.tolist()
-    log_close = [0.0] * n
-    level = anchor_list[0]
-    floor = math.log(1.0)
-    for i in range(n):
-        level = max(floor, level + kappa * (anchor_list[i] - level) + steps[i])
-        log_close[i] = level
-    closes = np.exp(np.array(log_close))
-    previous = np.concatenate(([closes[0]], closes[:-1]))
+
+@dataclass(frozen=True, slots=True)
+class _Candles:
+    o: np.ndarray
+    h: np.ndarray
+    low: np.ndarray
+    c: np.ndarray
+    v: np.ndarray
+    vw: np.ndarray
+    trade_size: float
+
+
+def _candles(
+    rng: np.random.Generator,
+    profile: SymbolProfile,
+    closes: np.ndarray,
+    previous: np.ndarray,
+    sigma: np.ndarray,
+    jumps: np.ndarray,
+    volume_boost: np.ndarray,
+) -> _Candles:
+    """Opens, highs, lows and volumes around the walk's closes, in cents and whole shares."""
+    n = len(closes)
     opens = previous * np.exp(sigma * rng.normal(0.0, 0.3, n) + 0.25 * jumps)
     upper = np.maximum(opens, closes) * np.exp(sigma * np.abs(rng.normal(0.0, 0.6, n)))
     lower = np.minimum(opens, closes) * np.exp(-sigma * np.abs(rng.normal(0.0, 0.6, n)))
     moves = np.abs(np.log(closes / previous)) / sigma
     volumes = profile.volume * np.exp(rng.normal(0.0, 0.3, n)) * (0.7 + 0.3 * moves) * volume_boost
     trade_size = rng.uniform(60, 160)
+    o = np.round(opens, 2)
+    c = np.round(closes, 2)
+    h = np.maximum(np.round(upper, 2), np.maximum(o, c))
+    low = np.minimum(np.round(lower, 2), np.minimum(o, c))
+    vw = np.round((h + low + c) / 3, 4)
+    return _Candles(o=o, h=h, low=low, c=c, v=np.round(volumes), vw=vw, trade_size=trade_size)
 
-    # Implied vol follows the regime's volatility (smoothed) with a persistent premium/discount.
-    smoothed = np.empty(n)
-    noise = np.empty(n)
+
+def _implied(rng: np.random.Generator, profile: SymbolProfile, regime_vol: np.ndarray) -> np.ndarray:
+    """ATM 30-day IV without the earnings premium: the regime's volatility (smoothed) with a
+    persistent premium or discount."""
+    smoothed, noise = _implied_terms(rng, regime_vol)
+    return np.clip(1.08 * profile.volatility * np.array(smoothed) * np.exp(np.array(noise)), 0.06, 2.5)
+
+
+def _implied_terms(rng: np.random.Generator, regime_vol: np.ndarray) -> tuple[list[float], list[float]]:
+    """The IV's two factors: the regime's volatility multiplier smoothed, and the log premium."""
+    n = len(regime_vol)
+    smoothed = [0.0] * n
+    noise = [0.0] * n
     level_vol = float(regime_vol[0])
     level_noise = 0.0
     innovations = rng.normal(0.0, 0.015, n).tolist()
@@ -359,22 +484,49 @@ def _series(symbol: str) -> _Series:
         level_noise = 0.96 * level_noise + innovations[i]
         smoothed[i] = level_vol
         noise[i] = level_noise
-    base_iv = np.clip(1.08 * profile.volatility * smoothed * np.exp(noise), 0.06, 2.5)
+    return smoothed, noise
 
-    o = np.round(opens, 2)
-    c = np.round(closes, 2)
-    h = np.maximum(np.round(upper, 2), np.maximum(o, c))
-    low = np.minimum(np.round(lower, 2), np.minimum(o, c))
-    vw = np.round((h + low + c) / 3, 4)
-    v = np.round(volumes)
+
+def _anchor(profile: SymbolProfile, positions: np.ndarray) -> np.ndarray:
+    """The log price the walk reverts to: the profile's price on REFERENCE_SESSION, +6 % a year."""
+    reference = _sessions().last_index(REFERENCE_SESSION)
+    return math.log(profile.price) + 0.06 * (positions - reference) / 252
+
+
+@functools.cache
+def _series(symbol: str) -> _Series:
+    """Generate a UNIVERSE symbol's whole walk over the span: regimes, mean reversion, earnings jumps."""
+    profile = UNIVERSE[symbol]
+    n = len(_sessions().dates)
+    rng = np.random.default_rng(_seed("walk", symbol))
+    regime_drift, regime_vol = _regimes(rng, n, profile.is_etf)
+    sigma = profile.volatility * regime_vol / math.sqrt(252)
+    shocks = rng.standard_t(5, n) / math.sqrt(5 / 3)
+    jumps, volume_boost = _jumps(rng, _reports(symbol), 0, n)
+
+    # Mean reversion to an anchor keeps prices near the profile's level over two decades.
+    kappa = 0.01
+    steps = (regime_drift / 252 - 0.5 * sigma**2 + sigma * shocks + jumps).tolist()
+    anchor_list = _anchor(profile, np.arange(n)).tolist()
+    log_close = [0.0] * n
+    level = anchor_list[0]
+    floor = math.log(1.0)
+    for i in range(n):
+        level = max(floor, level + kappa * (anchor_list[i] - level) + steps[i])
+        log_close[i] = level
+    closes = np.exp(np.array(log_close))
+    previous = np.concatenate(([closes[0]], closes[:-1]))
+    candles = _candles(rng, profile, closes, previous, sigma, jumps, volume_boost)
+    base_iv = _implied(rng, profile, regime_vol)
+    v = candles.v.tolist()
     return _Series(
-        opens=o.tolist(),
-        highs=h.tolist(),
-        lows=low.tolist(),
-        closes=c.tolist(),
-        volumes=v.tolist(),
-        vwaps=vw.tolist(),
-        transactions=[max(1, int(x / trade_size)) for x in v.tolist()],
+        opens=candles.o.tolist(),
+        highs=candles.h.tolist(),
+        lows=candles.low.tolist(),
+        closes=candles.c.tolist(),
+        volumes=v,
+        vwaps=candles.vw.tolist(),
+        transactions=[max(1, int(x / candles.trade_size)) for x in v],
         base_iv=base_iv.tolist(),
     )
 
@@ -392,15 +544,180 @@ def _bar(series: _Series, sessions: _Sessions, i: int) -> dict[str, Any]:
     }
 
 
-@functools.lru_cache(maxsize=512)
-def _full_bars(symbol: str, today: date) -> tuple[dict[str, Any], ...]:
-    """The walk's bars up to `today` (shared by every caller: copy before changing one)."""
+# --- generated symbols: the walk one calendar year at a time ------------------------------
+#
+# A generated symbol's walk is the same model as above (regimes, fat-tailed shocks, earnings
+# jumps, candles and IV from the same helpers) cut into calendar years that need nothing from
+# each other: the log close of each year's last session is drawn on its own (the anchor plus
+# the mean reversion's stationary spread), and a year's path is a bridge between the two ends.
+# So one session of one symbol costs one year's generation (~0.3 ms) and no symbol is kept
+# whole: 5,000 symbols of grouped daily cost 5,000 years, not 5,000 two-decade walks.
+
+# The stationary spread of the log price around its anchor, per unit of annual volatility
+# (the AR(1) above: kappa 0.01, daily shocks of volatility / sqrt(252)).
+_LEVEL_SPREAD = 1 / math.sqrt(252 * (1 - 0.99**2))
+# The same for the IV's log multiplier (the regimes' log-normal spread dominates its premium's).
+_IV_SPREAD = 0.18
+_BLOCK_ROWS = ("o", "h", "l", "c", "v", "vw", "n", "base_iv")
+_CLOSE_ROW, _IV_ROW = _BLOCK_ROWS.index("c"), _BLOCK_ROWS.index("base_iv")
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    """One calendar year of a generated walk: sessions first … first + len - 1, one row per field."""
+
+    first: int
+    rows: np.ndarray  # shape (len(_BLOCK_ROWS), sessions), float64
+
+
+@functools.cache
+def _year_span(year: int) -> tuple[int, int]:
+    """Session indices [first, end) of a calendar year."""
+    dates = _sessions().dates
+    return bisect_left(dates, date(year, 1, 1)), bisect_left(dates, date(year + 1, 1, 1))
+
+
+@functools.lru_cache(maxsize=32768)
+def _year_end_log(symbol: str, year: int) -> float:
+    """The log close of the year's last session (for the year before the span: the walk's start)."""
+    profile = _GENERATED[symbol]
+    last = _year_span(year)[1] - 1
+    anchor = math.log(profile.price) + 0.06 * (last - _sessions().last_index(REFERENCE_SESSION)) / 252
+    noise = random.Random(_seed("year_end", symbol, year)).gauss(0.0, profile.volatility * _LEVEL_SPREAD)
+    return max(0.0, anchor + noise)
+
+
+@functools.lru_cache(maxsize=32768)
+def _year_end_iv_log(symbol: str, year: int) -> float:
+    """The log of the IV's multiplier (of 1.08 × the volatility) on the year's last session."""
+    return random.Random(_seed("year_end_iv", symbol, year)).gauss(0.0, _IV_SPREAD)
+
+
+def _bridged_iv(symbol: str, year: int, smoothed: list[float], noise: list[float]) -> np.ndarray:
+    """The year's IV without the earnings premium, bent to start where last year's ended and to
+    end where next year's starts."""
+    profile = _GENERATED[symbol]
+    raw = np.log(np.array(smoothed)) + np.array(noise)
+    weights = np.arange(1, len(raw) + 1) / len(raw)
+    start, stop = _year_end_iv_log(symbol, year - 1), _year_end_iv_log(symbol, year)
+    bent = raw + (start - raw[0]) * (1 - weights) + (stop - raw[-1]) * weights
+    return np.clip(1.08 * profile.volatility * np.exp(bent), 0.06, 2.5)
+
+
+def _year_end_close(symbol: str, year: int) -> float:
+    """The year's last close, exactly as its block has it (the walk's level, not yet in cents)."""
+    return math.exp(_year_end_log(symbol, year))
+
+
+@functools.lru_cache(maxsize=8192)
+def _block(symbol: str, year: int) -> _Block:
+    """Generate one calendar year of a generated symbol's walk, bridged between its year ends."""
+    profile = _GENERATED[symbol]
+    first, end = _year_span(year)
+    n = end - first
+    rng = np.random.default_rng(_seed("walk", symbol, year))
+    regime_drift, regime_vol = _regimes(rng, n, profile.is_etf)
+    sigma = profile.volatility * regime_vol / math.sqrt(252)
+    shocks = rng.standard_t(5, n) / math.sqrt(5 / 3)
+    # The reports that can move this year: last year's fourth quarter and this year's first three.
+    reports = (*_year_reports(symbol, year - 1, range(4, 5)), *_year_reports(symbol, year, range(1, 4)))
+    jumps, volume_boost = _jumps(rng, reports, first, n)
+    steps = regime_drift / 252 - 0.5 * sigma**2 + sigma * shocks + jumps
+    start, stop = _year_end_log(symbol, year - 1), _year_end_log(symbol, year)
+    path = start + np.cumsum(steps)
+    path -= np.arange(1, n + 1) / n * (path[-1] - stop)
+    closes = np.exp(np.maximum(path, 0.0))  # the floor: $1
+    closes[-1] = _year_end_close(symbol, year)
+    previous = np.concatenate(([_year_end_close(symbol, year - 1)], closes[:-1]))
+    candles = _candles(rng, profile, closes, previous, sigma, jumps, volume_boost)
+    transactions = np.maximum(1.0, np.floor(candles.v / candles.trade_size))
+    base_iv = _bridged_iv(symbol, year, *_implied_terms(rng, regime_vol))
+    rows = np.vstack(
+        (candles.o, candles.h, candles.low, candles.c, candles.v, candles.vw, transactions, base_iv)
+    )
+    return _Block(first=first, rows=rows)
+
+
+def _block_of(symbol: str, i: int) -> tuple[_Block, int]:
+    """The block holding session `i` of a generated symbol, and `i`'s column in it."""
+    block = _block(symbol, _sessions().dates[i].year)
+    return block, i - block.first
+
+
+def _block_bar(row: list[float], midnight_ms: int) -> dict[str, Any]:
+    o, h, low, c, v, vw, n, _ = row
+    return {"o": o, "h": h, "l": low, "c": c, "v": v, "vw": vw, "t": midnight_ms, "n": int(n)}
+
+
+# --- the walk, whichever kind of symbol ----------------------------------------------------
+
+
+def _bar_at(symbol: str, i: int) -> dict[str, Any]:
+    """The walk's bar of session `i` (a new dict)."""
+    sessions = _sessions()
+    if symbol in UNIVERSE:
+        return _bar(_series(symbol), sessions, i)
+    block, column = _block_of(symbol, i)
+    return _block_bar(block.rows[:, column].tolist(), sessions.midnight_ms[i])
+
+
+def _close(symbol: str, i: int) -> float:
+    """The walk's close of session `i` (in cents)."""
+    if symbol in UNIVERSE:
+        return _series(symbol).closes[i]
+    dates = _sessions().dates
+    if i + 1 < len(dates) and dates[i + 1].year != dates[i].year:  # a year's last: no block needed
+        return float(np.round(_year_end_close(symbol, dates[i].year), 2))
+    block, column = _block_of(symbol, i)
+    return float(block.rows[_CLOSE_ROW, column])
+
+
+def _base_iv(symbol: str, i: int) -> float:
+    """The model's ATM ~30-day IV of session `i`, without the earnings premium."""
+    if symbol in UNIVERSE:
+        return _series(symbol).base_iv[i]
+    block, column = _block_of(symbol, i)
+    return float(block.rows[_IV_ROW, column])
+
+
+def _bars_between(symbol: str, first: int, last: int) -> list[dict[str, Any]]:
+    """The walk's bars of sessions first … last (new dicts)."""
+    sessions = _sessions()
+    if symbol in UNIVERSE:
+        series = _series(symbol)
+        return [_bar(series, sessions, i) for i in range(first, last + 1)]
+    bars: list[dict[str, Any]] = []
+    i = first
+    while i <= last:
+        block, column = _block_of(symbol, i)
+        stop = min(last + 1, block.first + block.rows.shape[1])
+        for offset, row in enumerate(block.rows[:, column : column + stop - i].T.tolist()):
+            bars.append(_block_bar(row, sessions.midnight_ms[i + offset]))
+        i = stop
+    return bars
+
+
+def _bar_window(today: date) -> tuple[int, int]:
+    """Session indices of the bars served as of `today`: ~5 years and a month, up to today."""
     _check_today(today)
     sessions = _sessions()
-    series = _series(symbol)
     first = sessions.last_index(_years_before(today, BAR_YEARS) - timedelta(days=31)) + 1
-    last = sessions.last_index(today)
-    return tuple(_bar(series, sessions, i) for i in range(first, last + 1))
+    return first, sessions.last_index(today)
+
+
+@functools.lru_cache(maxsize=512)
+def _full_bars(symbol: str, today: date) -> tuple[dict[str, Any], ...]:
+    """A UNIVERSE symbol's bars up to `today` (shared by every caller: copy before changing one)."""
+    return tuple(_bars_between(symbol, *_bar_window(today)))
+
+
+def _recent_bars(symbol: str, today: date, count: int | None) -> list[dict[str, Any]]:
+    """The last `count` (None: all) bars up to `today`, new dicts; generated symbols' uncached."""
+    if symbol in UNIVERSE:
+        bars = _full_bars(symbol, today)
+        return [dict(bar) for bar in (bars if count is None else bars[-count:])]
+    first, last = _bar_window(today)
+    return _bars_between(symbol, first if count is None else max(first, last - count + 1), last)
 
 
 def _scaled(bar: dict[str, Any], factor: float) -> dict[str, Any]:
@@ -452,15 +769,14 @@ def spot_at(
     symbol: str, today: date, now: datetime | None = None, *, splits: Sequence[Split] = ()
 ) -> float | None:
     """The underlying's price at that moment: what its (adjusted) bars show, partial in session."""
-    bars = daily_bars(symbol, today, now, splits=splits)
+    bars = daily_bars(symbol, today, now, splits=splits, last=1)
     return float(bars[-1]["c"]) if bars else None
 
 
 def walk_close(symbol: str, day: date) -> float:
     """The walk's close on the last session on or before `day` (the first session's, before the
     span): the price level no split has touched, for schedules priced over the whole span."""
-    sessions = _sessions()
-    return _series(symbol).closes[max(0, sessions.last_index(day))]
+    return _close(symbol, max(0, _sessions().last_index(day)))
 
 
 def daily_bars(
@@ -470,6 +786,7 @@ def daily_bars(
     *,
     adjusted: bool = True,
     splits: Sequence[Split] = (),
+    last: int | None = None,
 ) -> list[dict[str, Any]]:
     """Return ~5 years of daily bars (wire rows {o,h,l,c,v,vw,t,n}) up to `today`, ascending.
 
@@ -477,10 +794,13 @@ def daily_bars(
     during the session today's bar is partial. Without `now` today's bar is complete.
     Adjusted for the splits executed by `today` (`HISTORY` and the live `splits`), or raw
     (each session at its own price level) with `adjusted=False`. Unknown symbols have no bars.
+    `last` (≥ 1) returns only the last bars, as `daily_bars(...)[-last:]` would, built alone.
     """
-    if symbol not in UNIVERSE:
+    if profile_of(symbol) is None:
         return []
-    bars = [dict(bar) for bar in _full_bars(symbol, today)]
+    if last is not None and last < 1:
+        raise ValueError("last must be at least 1")
+    bars = _recent_bars(symbol, today, None if last is None else last + 1)  # one more: the pop
     sessions = _sessions()
     position = sessions.index.get(today)
     if now is not None and position is not None and now.astimezone(NEW_YORK).date() == today:
@@ -490,7 +810,8 @@ def daily_bars(
         elif now < closes_at:
             fraction = (now - opens_at) / (closes_at - opens_at)
             bars[-1] = _partial(bars[-1], max(0.01, fraction))
-    return _split_view(symbol, today, bars, adjusted=adjusted, live=splits)
+    bars = _split_view(symbol, today, bars, adjusted=adjusted, live=splits)
+    return bars if last is None else bars[-last:]
 
 
 def session_hours(day: date) -> tuple[datetime, datetime] | None:
@@ -509,11 +830,13 @@ def grouped_daily(
     *,
     adjusted: bool = True,
     splits: Sequence[Split] = (),
+    symbols: Iterable[str] = UNIVERSE,
 ) -> list[dict[str, Any]]:
     """Every symbol's bar of `session` as grouped daily answers it: `T` added, `t` at 16:00
     New York (the aggregate window's end, not the bar's start as in per-symbol aggs).
 
     [] for a day that is no session, or a session not completed as of (`today`, `now`).
+    `symbols` are the symbols served (default UNIVERSE), in the order answered.
     """
     _check_today(today)
     sessions = _sessions()
@@ -525,8 +848,8 @@ def grouped_daily(
         return []  # today's session is not complete yet
     end_ms = int(datetime.combine(session, time(16), tzinfo=NEW_YORK).timestamp()) * 1000
     rows = []
-    for symbol in UNIVERSE:
-        bar = _bar(_series(symbol), sessions, position)
+    for symbol in symbols:
+        bar = _bar_at(symbol, position)
         own = of_symbol(symbol, splits)
         factor = level(symbol, today if adjusted else session, own)
         rows.append({"T": symbol, **_scaled(bar, factor), "t": end_ms})
@@ -539,7 +862,7 @@ def grouped_daily(
 def _next_reaction(symbol: str, after: int) -> tuple[date, float] | None:
     """The first earnings reaction session after session index `after`, and its move."""
     sessions = _sessions()
-    for report in _reports(symbol):
+    for report in _reports_from(symbol, sessions.dates[max(0, after)]):
         position = _reaction_index(report)
         if position > after and position < len(sessions.dates):
             return sessions.dates[position], report.move
@@ -553,13 +876,12 @@ def _term_base(base30: float, long_run: float, years: float) -> float:
 
 def atm_iv_on(symbol: str, session: date) -> float:
     """Return the model's ATM ~30-day IV on `session` (or the last session before it)."""
-    if symbol not in UNIVERSE:
-        raise KeyError(symbol)
+    _profile(symbol)  # KeyError for an unknown symbol
     sessions = _sessions()
     position = sessions.last_index(session)
     if position < 0:
         raise ValueError(f"{session} is before the sandbox calendar starts")
-    base = _series(symbol).base_iv[position]
+    base = _base_iv(symbol, position)
     event = _next_reaction(symbol, position)
     if event is not None and event[0] <= sessions.dates[position] + timedelta(days=30):
         return round(math.sqrt(base**2 + event[1] ** 2 * 365 / 30), 6)
@@ -590,7 +912,7 @@ def _add_months(year: int, month: int, months: int) -> tuple[int, int]:
 
 def expirations(symbol: str, today: date) -> list[date]:
     """Return the listed expiration dates on `today`: weeklies, monthlies, quarterlies, LEAPS."""
-    profile = UNIVERSE[symbol]
+    profile = _profile(symbol)
     sessions = _sessions()
     wanted: set[date] = set()
     liquidity = profile.liquidity
@@ -641,68 +963,104 @@ def _number(value: float) -> float | int:
 
 @functools.lru_cache(maxsize=256)
 def _chain(symbol: str, today: date, spot: float, factor: float = 1.0) -> tuple[dict[str, Any], ...]:
-    """The chain priced at `spot`: the underlying's price at the moment it is asked for.
+    """A UNIVERSE symbol's chain priced at `spot`: the underlying's price at the moment it is
+    asked for, one random stream over every contract.
 
     `factor` is the symbol's split level as of today (see `splits.level`): yesterday's close,
     which prices the contracts' previous close, is on the same (adjusted) scale as `spot`.
     """
-    _check_today(today)
-    profile = UNIVERSE[symbol]
-    sessions = _sessions()
-    position = sessions.last_index(today)
-    previous_spot = _series(symbol).closes[position - 1]
-    if factor != 1.0:
-        previous_spot = round(previous_spot * factor, 4)
-    session = sessions.dates[position]
-    close_ns = int(sessions.closes[position].timestamp()) * 1_000_000_000
-    day_ns = sessions.midnight_ms[position] * 1_000_000
-    base30 = _series(symbol).base_iv[position]
-    long_run = profile.volatility * 1.05
-    event = _next_reaction(symbol, position)
-    liquidity = profile.liquidity
-    activity = _ACTIVITY[liquidity]
+    pricing = _pricing(symbol, today, spot, factor)
     rng = random.Random(_seed("chain", symbol, today.isoformat()))
-    root = profile.option_root
-    skew = _SKEW * (1.6 if profile.is_etf else 1.0)
-    records: list[dict[str, Any]] = []
-
-    for expiry in expirations(symbol, today):
-        days = (expiry - today).days
-        years = max(days, 0.5) / 365
-        base = _term_base(base30, long_run, years)
-        event_variance = event[1] ** 2 / years if event and event[0] <= expiry else 0.0
-        is_monthly = expiry == sessions.on_or_before(_third_friday(expiry.year, expiry.month))
-        expiry_weight = (1.0 if is_monthly else 0.45) * math.exp(-years / 1.2)
-        iso = expiry.isoformat()
-        for strike_milli in _strikes(spot, years, base, liquidity):
-            strike = strike_milli / 1000
-            moneyness = max(-2.5, min(2.5, math.log(strike / spot) / math.sqrt(max(years, 1 / 52))))
-            smile = base * (1 + skew * moneyness + _SMILE * moneyness**2)
-            iv = math.sqrt(max(0.05, smile) ** 2 + event_variance)
-            roundness = 1.6 if strike_milli % 5000 == 0 else 1.0
-            for contract_type in ("call", "put"):
-                records.append(
-                    _contract(
-                        rng=rng,
-                        ticker=occ.build(root, expiry, contract_type, strike),
-                        symbol=symbol,
-                        contract_type=contract_type,
-                        expiry_iso=iso,
-                        strike=strike,
-                        years=years,
-                        iv=iv,
-                        spot=spot,
-                        previous_spot=previous_spot,
-                        previous_years=years + max(1, (session - sessions.dates[position - 1]).days) / 365,
-                        moneyness=moneyness,
-                        liquidity=liquidity,
-                        interest=activity * expiry_weight * roundness * math.exp(-1.2 * moneyness**2),
-                        close_ns=close_ns,
-                        day_ns=day_ns,
-                    )
-                )
+    records = [record for expiry in expirations(symbol, today) for record in _expiry(pricing, rng, expiry)]
     records.sort(key=lambda record: record["details"]["ticker"])
     return tuple(records)
+
+
+@functools.lru_cache(maxsize=64)
+def _generated_expiry(
+    symbol: str, today: date, spot: float, factor: float, expiry: date
+) -> tuple[dict[str, Any], ...]:
+    """A generated symbol's contracts of one expiry, on their own random stream: a request for
+    some expiries prices only those (a generated chain is its expiries' records, in order)."""
+    pricing = _pricing(symbol, today, spot, factor)
+    rng = random.Random(_seed("chain", symbol, today.isoformat(), expiry.isoformat()))
+    return tuple(sorted(_expiry(pricing, rng, expiry), key=lambda record: record["details"]["ticker"]))
+
+
+@dataclass(frozen=True, slots=True)
+class _Pricing:
+    """What every contract of a chain is priced from, as of (symbol, today, spot, factor)."""
+
+    profile: SymbolProfile
+    today: date
+    spot: float
+    previous_spot: float  # yesterday's close, on today's split level
+    previous_gap: float  # years from yesterday's close to today's
+    close_ns: int
+    day_ns: int
+    base30: float
+    event: tuple[date, float] | None  # the next earnings reaction and its move
+
+
+def _pricing(symbol: str, today: date, spot: float, factor: float) -> _Pricing:
+    _check_today(today)
+    sessions = _sessions()
+    position = sessions.last_index(today)
+    previous_spot = _close(symbol, position - 1)
+    if factor != 1.0:
+        previous_spot = round(previous_spot * factor, 4)
+    return _Pricing(
+        profile=_profile(symbol),
+        today=today,
+        spot=spot,
+        previous_spot=previous_spot,
+        previous_gap=max(1, (sessions.dates[position] - sessions.dates[position - 1]).days) / 365,
+        close_ns=int(sessions.closes[position].timestamp()) * 1_000_000_000,
+        day_ns=sessions.midnight_ms[position] * 1_000_000,
+        base30=_base_iv(symbol, position),
+        event=_next_reaction(symbol, position),
+    )
+
+
+def _expiry(pricing: _Pricing, rng: random.Random, expiry: date) -> list[dict[str, Any]]:
+    """The snapshot records of one expiry's contracts, strike by strike, call then put."""
+    profile, spot, event = pricing.profile, pricing.spot, pricing.event
+    liquidity = profile.liquidity
+    skew = _SKEW * (1.6 if profile.is_etf else 1.0)
+    years = max((expiry - pricing.today).days, 0.5) / 365
+    base = _term_base(pricing.base30, profile.volatility * 1.05, years)
+    event_variance = event[1] ** 2 / years if event and event[0] <= expiry else 0.0
+    is_monthly = expiry == _sessions().on_or_before(_third_friday(expiry.year, expiry.month))
+    expiry_weight = (1.0 if is_monthly else 0.45) * math.exp(-years / 1.2)
+    records: list[dict[str, Any]] = []
+    for strike_milli in _strikes(spot, years, base, liquidity):
+        strike = strike_milli / 1000
+        moneyness = max(-2.5, min(2.5, math.log(strike / spot) / math.sqrt(max(years, 1 / 52))))
+        smile = base * (1 + skew * moneyness + _SMILE * moneyness**2)
+        iv = math.sqrt(max(0.05, smile) ** 2 + event_variance)
+        roundness = 1.6 if strike_milli % 5000 == 0 else 1.0
+        for contract_type in ("call", "put"):
+            records.append(
+                _contract(
+                    rng=rng,
+                    ticker=occ.build(profile.option_root, expiry, contract_type, strike),
+                    symbol=profile.symbol,
+                    contract_type=contract_type,
+                    expiry_iso=expiry.isoformat(),
+                    strike=strike,
+                    years=years,
+                    iv=iv,
+                    spot=spot,
+                    previous_spot=pricing.previous_spot,
+                    previous_years=years + pricing.previous_gap,
+                    moneyness=moneyness,
+                    liquidity=liquidity,
+                    interest=_ACTIVITY[liquidity] * expiry_weight * roundness * math.exp(-1.2 * moneyness**2),
+                    close_ns=pricing.close_ns,
+                    day_ns=pricing.day_ns,
+                )
+            )
+    return records
 
 
 def _contract(
@@ -846,15 +1204,35 @@ def _copy(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def chain_records(
-    symbol: str, today: date, spot: float | None = None, *, splits: Sequence[Split] = ()
+    symbol: str,
+    today: date,
+    spot: float | None = None,
+    *,
+    splits: Sequence[Split] = (),
+    expiries: Iterable[date] | None = None,
 ) -> tuple[dict[str, Any], ...]:
     """The cached chain records at `spot` (default: today's close), sorted by ticker; shared,
-    so callers must not mutate them. Live `splits` put yesterday's close on today's scale."""
-    if symbol not in UNIVERSE:
+    so callers must not mutate them. Live `splits` put yesterday's close on today's scale.
+
+    `expiries` keeps only those expiries' contracts: a generated symbol prices no others.
+    """
+    if profile_of(symbol) is None:
         return ()
     at = spot if spot is not None else spot_at(symbol, today, splits=splits)
     factor = level(symbol, today, of_symbol(symbol, splits))
-    return _chain(symbol, today, at, factor) if at is not None else ()
+    if at is None:
+        return ()
+    if symbol in UNIVERSE:
+        records = _chain(symbol, today, at, factor)
+        if expiries is None:
+            return records
+        wanted = {expiry.isoformat() for expiry in expiries}
+        return tuple(r for r in records if r["details"]["expiration_date"] in wanted)
+    listed = expirations(symbol, today)
+    chosen = listed if expiries is None else sorted(set(expiries) & set(listed))
+    return tuple(
+        record for expiry in chosen for record in _generated_expiry(symbol, today, at, factor, expiry)
+    )
 
 
 def chain(
@@ -868,15 +1246,26 @@ def chain(
 # --- earnings ----------------------------------------------------------------------------
 
 
-def _visible_reports(symbol: str, today: date) -> list[_Report]:
-    """Reports from five years back to the next two upcoming ones, newest first."""
-    if symbol not in UNIVERSE:
+def _visible_reports(symbol: str, today: date, between: tuple[date, date] | None = None) -> list[_Report]:
+    """Reports from five years back to the next two upcoming ones, newest first; only those
+    dated within `between` (inclusive) when given, found without going through the others."""
+    if profile_of(symbol) is None:
         return []
     _check_today(today)
     oldest = _years_before(today, BAR_YEARS)
-    past = [r for r in _reports(symbol) if oldest <= r.day < today]
-    upcoming = [r for r in _reports(symbol) if r.day >= today][:2]
-    return list(reversed(past + upcoming))
+    low, high = between if between is not None else (oldest, SPAN_END)
+    past: list[_Report] = []
+    upcoming: list[_Report] = []
+    for report in _reports_from(symbol, min(max(oldest, low), today)):  # oldest first
+        if report.day > high:
+            break
+        if report.day >= today:
+            upcoming.append(report)
+            if len(upcoming) == 2:
+                break
+        elif report.day >= oldest:
+            past.append(report)
+    return [report for report in reversed(past + upcoming) if report.day >= low]
 
 
 def _per_share(value: float, factor: float) -> float:
@@ -884,11 +1273,16 @@ def _per_share(value: float, factor: float) -> float:
     return value if factor == 1.0 else round(value * factor, 2)
 
 
-def earnings(symbol: str, today: date, *, splits: Sequence[Split] = ()) -> list[dict[str, Any]]:
-    """Return FMP `/stable/earnings` rows, newest first; upcoming reports have null actuals."""
+def earnings(
+    symbol: str, today: date, *, splits: Sequence[Split] = (), between: tuple[date, date] | None = None
+) -> list[dict[str, Any]]:
+    """Return FMP `/stable/earnings` rows, newest first; upcoming reports have null actuals.
+
+    `between` (inclusive dates) keeps only the rows dated within it, as the calendar wants them.
+    """
     rows = []
     factor = level(symbol, today, of_symbol(symbol, splits))
-    for report in _visible_reports(symbol, today):
+    for report in _visible_reports(symbol, today, between):
         reported = report.day < today
         rows.append(
             {

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -128,25 +129,100 @@ def _weekday(day: date, step: int) -> date:
     return day
 
 
+def _year(
+    symbol: str, year: int, rng: random.Random, *, annual_yield: float, first_month: int, day_of_month: int
+) -> list[Dividend]:
+    """The four dividends of one year, at the yield times the price the year started at."""
+    base = annual_yield * data.walk_close(symbol, date(year - 1, 12, 31)) / 4
+    dividends = []
+    for quarter in range(4):
+        month = first_month + 3 * quarter
+        ex = _session_on_or_after(date(year, month, day_of_month + rng.randint(-2, 2)))
+        declared = _weekday(ex - timedelta(days=28 + rng.randint(-3, 3)), -1)
+        paid = _weekday(ex + timedelta(days=14 + rng.randint(-2, 4)), 1)
+        dividends.append(Dividend(symbol, declared, ex, paid, base))
+    return dividends
+
+
+# Dividends are paid from the span's first year to the one before its last, where the NYSE
+# calendar stops too; an ex-date always falls in its own year (the last by about 26 December).
+_YEARS = range(data.SPAN_START.year, data.SPAN_END.year)
+
+
 @functools.cache
 def schedule(symbol: str) -> tuple[Dividend, ...]:
-    """Every dividend of a payer over the generated span, oldest first (() for non-payers)."""
+    """Every dividend of one of the 57's payers over the generated span, oldest first (() for
+    non-payers and generated symbols: see `generated_dividends`)."""
     if symbol not in YIELDS:
         return ()
     annual_yield, first_month = YIELDS[symbol]
     rng = random.Random(_seed("dividends", symbol))
     day_of_month = rng.randint(6, 20)
     dividends = []
-    # The last year stops short of the span's end, where the NYSE calendar stops too.
-    for year in range(data.SPAN_START.year, data.SPAN_END.year):
-        base = annual_yield * data.walk_close(symbol, date(year - 1, 12, 31)) / 4
-        for quarter in range(4):
-            month = first_month + 3 * quarter
-            ex = _session_on_or_after(date(year, month, day_of_month + rng.randint(-2, 2)))
-            declared = _weekday(ex - timedelta(days=28 + rng.randint(-3, 3)), -1)
-            paid = _weekday(ex + timedelta(days=14 + rng.randint(-2, 4)), 1)
-            dividends.append(Dividend(symbol, declared, ex, paid, base))
+    for year in _YEARS:
+        dividends.extend(
+            _year(
+                symbol,
+                year,
+                rng,
+                annual_yield=annual_yield,
+                first_month=first_month,
+                day_of_month=day_of_month,
+            )
+        )
     return tuple(dividends)
+
+
+@dataclass(frozen=True, slots=True)
+class DividendTerms:
+    """A generated payer's terms: its annual yield, first ex-date month (1–3) and day of month."""
+
+    annual_yield: float
+    first_month: int
+    day_of_month: int
+
+
+# The 57 by kind (funds, companies), sorted by volatility: a generated symbol pays like its neighbours.
+_BY_VOLATILITY = {
+    is_etf: sorted((p for p in data.UNIVERSE.values() if p.is_etf == is_etf), key=lambda p: p.volatility)
+    for is_etf in (False, True)
+}
+
+
+@functools.lru_cache(maxsize=32768)
+def generated_terms(symbol: str) -> DividendTerms | None:
+    """Whether and how a generated symbol pays: like one of the three of the 57 of its kind
+    nearest in volatility (so funds and mature companies pay, growth names do not), its yield
+    jittered; None for a non-payer or a symbol that is not generated."""
+    profile = data.profile_of(symbol)
+    if profile is None or not data.is_generated(symbol):
+        return None
+    rng = random.Random(_seed("dividends", "terms", symbol))
+    peers = sorted(_BY_VOLATILITY[profile.is_etf], key=lambda p: abs(p.volatility - profile.volatility))
+    like = rng.choice(peers[:3]).symbol
+    if like not in YIELDS:
+        return None
+    annual_yield = round(YIELDS[like][0] * math.exp(rng.gauss(0.0, 0.3)), 4)
+    return DividendTerms(annual_yield, rng.randint(1, 3), rng.randint(6, 20))
+
+
+@functools.lru_cache(maxsize=16384)
+def generated_dividends(symbol: str, year: int) -> tuple[Dividend, ...]:
+    """A generated payer's dividends of one year (each year on its own seed: any one is cheap)."""
+    terms = generated_terms(symbol)
+    if terms is None or year not in _YEARS:
+        return ()
+    rng = random.Random(_seed("dividends", symbol, year))
+    return tuple(
+        _year(
+            symbol,
+            year,
+            rng,
+            annual_yield=terms.annual_yield,
+            first_month=terms.first_month,
+            day_of_month=terms.day_of_month,
+        )
+    )
 
 
 @functools.lru_cache(maxsize=64)
@@ -158,6 +234,36 @@ def declared(today: date, live: tuple[Split, ...] = ()) -> tuple[dict[str, Any],
         for dividend in schedule(symbol)
         if dividend.declaration_date <= today
     )
+
+
+def _ex_years(params: dict[str, str], today: date) -> range:
+    """The years whose ex-dates the filters can let through (valid bounds: `_filter` checked them)."""
+    low, high = _YEARS.start, min(_YEARS.stop - 1, (today + timedelta(days=45)).year)  # declared by today
+    for op in ("", ".gte", ".gt"):
+        if (raw := params.get(f"ex_dividend_date{op}")) is not None:
+            low = max(low, date.fromisoformat(raw).year)
+    for op in ("", ".lte", ".lt"):
+        if (raw := params.get(f"ex_dividend_date{op}")) is not None:
+            high = min(high, date.fromisoformat(raw).year)
+    return range(low, high + 1)
+
+
+def _declared_records(request: Request, params: dict[str, str]) -> Iterator[dict[str, Any]]:
+    """The wire records of the dividends declared by the request's today: the 57's (cached), then
+    the generated payers' of the years the ex-date filters allow (all of them, or the one asked)."""
+    yield from declared(request.today, request.splits)
+    universe = request.universe
+    asked = params.get("ticker")
+    symbols = universe.generated if asked is None else (asked,) if asked in universe else ()
+    years = _ex_years(params, request.today)
+    for symbol in symbols:
+        if generated_terms(symbol) is None:
+            continue
+        live = of_symbol(symbol, request.splits)
+        for year in years:
+            for dividend in generated_dividends(symbol, year):
+                if dividend.declaration_date <= request.today:
+                    yield dividend.wire(live)
 
 
 Test = Callable[[dict[str, Any]], bool]
@@ -213,7 +319,7 @@ def stock_dividends(request: Request) -> Response:
         raise BadRequest("order must be asc or desc.")
     keep = _filter(params)
     selected = sorted(
-        (record for record in declared(request.today, request.splits) if keep(record)),
+        (record for record in _declared_records(request, params) if keep(record)),
         key=lambda r: (r[sort], r["ticker"], r["ex_dividend_date"]),
         reverse=order == "desc",
     )

@@ -54,7 +54,8 @@ def fmp_earnings(request: Request) -> Response:
     symbol = request.query.get("symbol", "").strip().upper()
     if not symbol:
         raise BadRequest("Invalid or missing query parameter - symbol")
-    rows = data.earnings(symbol.replace("-", "."), request.today, splits=request.splits)
+    dotted = symbol.replace("-", ".")
+    rows = data.earnings(dotted, request.today, splits=request.splits) if dotted in request.universe else []
     return json_response(_limited([{**row, "symbol": symbol} for row in rows], request.query))
 
 
@@ -76,13 +77,11 @@ def fmp_earnings_calendar(request: Request) -> Response:
         raise BadRequest(
             f"Invalid query parameters - the range between from and to is at most {CALENDAR_MAX_DAYS} days"
         )
-    low, high = start.isoformat(), end.isoformat()
     rows = [
         {**row, "symbol": _fmp_symbol(symbol)}
-        for symbol, profile in data.UNIVERSE.items()
+        for symbol, profile in request.universe.profiles.items()
         if not profile.is_etf
-        for row in data.earnings(symbol, request.today, splits=request.splits)
-        if low <= row["date"] <= high
+        for row in data.earnings(symbol, request.today, splits=request.splits, between=(start, end))
     ]
     rows.sort(key=lambda row: (row["date"], row["symbol"]))
     return json_response(rows[: request.calendar_cap])
@@ -92,5 +91,7 @@ def fmp_legacy(request: Request, symbol: str, *, enabled: bool) -> Response:
     """`GET /api/v3/historical/earning_calendar/{T}`: 403 "Legacy Endpoint" unless enabled."""
     if not enabled:
         return fmp_error(403, FMP_LEGACY_MESSAGE)
-    rows = data.legacy_earnings(symbol.upper().replace("-", "."), request.today, splits=request.splits)
+    dotted = symbol.upper().replace("-", ".")
+    served = dotted in request.universe
+    rows = data.legacy_earnings(dotted, request.today, splits=request.splits) if served else []
     return json_response(_limited([{**row, "symbol": symbol.upper()} for row in rows], request.query))

@@ -149,12 +149,20 @@ _LISTED_SPAN_DAYS = (data.SPAN_START - _LISTED_FROM).days
 def _primary_exchange(profile: data.SymbolProfile) -> str:
     if profile.symbol in NASDAQ:
         return "XNAS"
-    return "ARCX" if profile.is_etf else "XNYS"
+    if profile.is_etf:
+        return "ARCX"
+    if data.is_generated(profile.symbol):  # about half the companies list on Nasdaq, as the 57's do
+        return "XNAS" if _digest("exchange", profile.symbol) % 2 else "XNYS"
+    return "XNYS"
+
+
+def _digest(*parts: str) -> int:
+    return int.from_bytes(hashlib.sha256("|".join(parts).encode()).digest()[:4], "big")
 
 
 def _list_date(symbol: str) -> date:
     """A weekday before the generated history starts, the same for a symbol every time."""
-    offset = int.from_bytes(hashlib.sha256(f"list_date|{symbol}".encode()).digest()[:4], "big")
+    offset = _digest("list_date", symbol)
     day = _LISTED_FROM + timedelta(days=offset % _LISTED_SPAN_DAYS)
     return day - timedelta(days=max(0, day.weekday() - 4))
 
@@ -187,7 +195,7 @@ def ticker_details(request: Request, *, ticker: str) -> Response:
             date.fromisoformat(raw)
         except ValueError:
             raise BadRequest("date must be a date in YYYY-MM-DD format.") from None
-    profile = data.UNIVERSE.get(ticker)
+    profile = request.universe.profile(ticker)
     if profile is None:
         return massive_error(404, "Ticker not found.")
     record = {**ticker_details_record(profile), **request.details.get(ticker, {})}

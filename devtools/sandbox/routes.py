@@ -126,7 +126,9 @@ def aggs(request: Request, *, ticker: str, multiplier: str, timespan: str, start
     if order not in ("asc", "desc"):
         raise BadRequest("sort must be asc or desc.")
     limit = int_param(query, "limit", AGGS_LIMIT_DEFAULT, 1, AGGS_LIMIT_MAX)
-    bars = data.daily_bars(ticker, request.today, request.now, adjusted=adjusted, splits=request.splits)
+    bars: list[dict[str, Any]] = []
+    if ticker in request.universe:
+        bars = data.daily_bars(ticker, request.today, request.now, adjusted=adjusted, splits=request.splits)
     rows = [bar for bar in bars if low <= bar["t"] <= high]
     if order == "desc":
         rows.reverse()

@@ -3,7 +3,8 @@
 Every provider request is counted, then delayed by the configured latency, then answered 503
 while the providers are "down", then given the next scripted fault matching its path, then
 checked for a key, then refused if its entitlement is switched off, then routed. Control
-requests live under `/__sandbox/` and are not counted.
+requests live under `/__sandbox/` and are not counted; `GET /__sandbox/universe` lists the
+symbols served (the 57, then the `universe` generated ones).
 
     server = SandboxServer(today=date(2026, 11, 24)).start()
     server.control.fault(path="/v3/snapshot/options/AAPL", kind="status", status=429, retry_after=1)
@@ -33,6 +34,7 @@ from devtools.sandbox.control import SandboxControl
 from devtools.sandbox.reference import DETAILS_FIELDS
 from devtools.sandbox.splits import Split
 from devtools.sandbox.state import Fault, SandboxState
+from devtools.sandbox.universe import Universe, universe_of
 from devtools.sandbox.wire import Request, Response
 
 logger = logging.getLogger(__name__)
@@ -41,10 +43,17 @@ CONTROL_PREFIX = "/__sandbox/"
 
 
 class SandboxServer:
-    """The offline provider; `today` pins its date (default: the New York date, live)."""
+    """The offline provider; `today` pins its date (default: the New York date, live).
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, today: date | None = None) -> None:
+    `universe` adds that many generated symbols to the 57 it serves (`universe.universe_of`):
+    the same ones every run, answered by every endpoint as the 57 are.
+    """
+
+    def __init__(
+        self, *, host: str = "127.0.0.1", port: int = 0, today: date | None = None, universe: int = 0
+    ) -> None:
         self.today = today
+        self.universe = universe_of(universe)
         self.state = SandboxState()
         self._httpd = _HTTPServer((host, port), _Handler, self)
         self.host = host
@@ -148,6 +157,7 @@ class SandboxServer:
             splits=state.splits,
             details=state.details_overrides(),
             calendar_cap=state.calendar_cap,
+            universe=self.universe,
         )
         if not wire.authorized(request):
             return wire.error_for(path, 401)
@@ -161,6 +171,8 @@ class SandboxServer:
         state = self.state
         if method == "GET" and action == "counters":
             return _ok(state.counters())
+        if method == "GET" and action == "universe":
+            return _ok({"symbols": list(self.universe.symbols), "generated": self.universe.extra})
         if method != "POST":
             return _control_error(405, f"{method} {path} is not a control action")
         try:
@@ -185,13 +197,13 @@ class SandboxServer:
             elif action == "entitlement":
                 state.set_entitlement(_path(payload), bool(payload.get("entitled", True)), _status(payload))
             elif action == "ticker_details":
-                state.override_details(*_details(payload))
+                state.override_details(*_details(payload, self.universe))
             elif action == "calendar_cap":
                 state.set_calendar_cap(int(_number(payload, "rows")))
             elif action == "clock":
                 state.set_now(_moment(payload.get("now")))
             elif action == "split":
-                split = _split(payload, today=self.clock()[0])
+                split = _split(payload, today=self.clock()[0], universe=self.universe)
                 state.add_split(split)
                 return _ok({"ok": True, "execution_date": split.execution_date.isoformat()})
             else:
@@ -222,10 +234,10 @@ def _status(payload: dict[str, Any]) -> int:
     return status
 
 
-def _details(payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def _details(payload: dict[str, Any], universe: Universe) -> tuple[str, dict[str, Any]]:
     """A universe symbol and the ticker-details fields to answer for it."""
     symbol, overrides = payload.get("symbol"), payload.get("overrides")
-    if not isinstance(symbol, str) or symbol not in data.UNIVERSE:
+    if not isinstance(symbol, str) or symbol not in universe:
         raise ValueError("symbol must be one of the sandbox's symbols")
     if not isinstance(overrides, dict) or not overrides:
         raise ValueError("overrides must be a non-empty object of ticker-details fields")
@@ -234,10 +246,10 @@ def _details(payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return symbol, overrides
 
 
-def _split(payload: dict[str, Any], *, today: date) -> Split:
+def _split(payload: dict[str, Any], *, today: date, universe: Universe) -> Split:
     """A live split of a universe symbol, executed today."""
     symbol = payload.get("symbol")
-    if not isinstance(symbol, str) or symbol not in data.UNIVERSE:
+    if not isinstance(symbol, str) or symbol not in universe:
         raise ValueError("symbol must be one of the sandbox's symbols")
     split_from, split_to = _number(payload, "split_from"), _number(payload, "split_to")
     return Split(symbol, today, split_from, split_to, live=True)

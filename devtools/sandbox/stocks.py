@@ -47,7 +47,14 @@ def grouped_daily(request: Request, *, day: str) -> Response:
     except ValueError:
         raise BadRequest(f"Could not parse the date parameter: '{day}'. Use YYYY-MM-DD.") from None
     adjusted = adjusted_param(request.query)
-    rows = data.grouped_daily(session, request.today, request.now, adjusted=adjusted, splits=request.splits)
+    rows = data.grouped_daily(
+        session,
+        request.today,
+        request.now,
+        adjusted=adjusted,
+        splits=request.splits,
+        symbols=request.universe,
+    )
     payload: dict[str, Any] = {"queryCount": len(rows), "resultsCount": len(rows), "adjusted": adjusted}
     if rows:
         payload["results"] = rows
@@ -61,7 +68,8 @@ def stocks_snapshot(request: Request) -> Response:
     (case-sensitive, in the order asked), or the whole universe when `tickers` is absent or empty."""
     raw = request.query.get("tickers", "")
     asked = [ticker.strip() for ticker in raw.split(",") if ticker.strip()]
-    symbols = [s for s in dict.fromkeys(asked) if s in data.UNIVERSE] if asked else list(data.UNIVERSE)
+    universe = request.universe
+    symbols = [s for s in dict.fromkeys(asked) if s in universe] if asked else list(universe)
     tickers = [ticker_snapshot(symbol, request) for symbol in symbols]
     return json_response(
         {"count": len(tickers), "request_id": request_id(), "status": "OK", "tickers": tickers}
@@ -83,7 +91,7 @@ class _Moment:
 
 
 def _moment(symbol: str, request: Request) -> _Moment:
-    bars = data.daily_bars(symbol, request.today, request.now, splits=request.splits)
+    bars = data.daily_bars(symbol, request.today, request.now, splits=request.splits, last=2)
     now, hours = request.now, data.session_hours(request.today)
     if now is not None and hours is not None and now.astimezone(data.NEW_YORK).date() == request.today:
         if now < hours[0]:  # today's bar is not there yet: the zero day, yesterday's close last
@@ -120,7 +128,7 @@ def ticker_snapshot(symbol: str, request: Request) -> dict[str, Any]:
     change = round(price - moment.previous["c"], 4)
     return {
         "day": _daily(moment.day) if moment.day is not None else dict(ZERO_DAY),
-        "lastQuote": _quote(rng, price, data.UNIVERSE[symbol].liquidity, quote_ns),
+        "lastQuote": _quote(rng, price, request.universe.profiles[symbol].liquidity, quote_ns),
         "lastTrade": {
             "c": rng.choice(([], [14, 41], [37], [12, 37])),
             "i": str(rng.randint(10**13, 10**14 - 1)),

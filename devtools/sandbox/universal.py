@@ -65,7 +65,7 @@ _EARLY_FROM = time(4, 0)
 _LATE_UNTIL = time(20, 0)
 
 
-# Option roots back to their underlying (BRKB → BRK.B).
+# Option roots back to their underlying (BRKB → BRK.B); a generated symbol is its own root.
 _UNDERLYING_OF_ROOT = {profile.option_root: symbol for symbol, profile in data.UNIVERSE.items()}
 
 
@@ -84,7 +84,7 @@ def asset_type(ticker: str) -> str:
     return next((kind for prefix, kind in _PREFIXES if ticker.startswith(prefix)), "stocks")
 
 
-def _asked(params: dict[str, str]) -> list[str]:
+def _asked(params: dict[str, str], request: Request) -> list[str]:
     """The tickers asked for, each once (the universe's stocks when none are)."""
     raw = params.get("ticker.any_of", "")
     if (single := params.get("ticker")) is not None:
@@ -92,10 +92,10 @@ def _asked(params: dict[str, str]) -> list[str]:
     asked = list(dict.fromkeys(t.strip() for t in raw.split(",") if t.strip()))
     if len(asked) > ANY_OF_MAX:
         raise BadRequest(f"ticker.any_of accepts at most {ANY_OF_MAX} tickers, not {len(asked)}.")
-    return asked or list(data.UNIVERSE)
+    return asked or list(request.universe)
 
 
-def _selected(params: dict[str, str]) -> list[str]:
+def _selected(params: dict[str, str], request: Request) -> list[str]:
     """The tickers of the answer, filtered and sorted, before pagination."""
     kind = params.get("type")
     if kind is not None and kind not in ASSET_TYPES:
@@ -112,7 +112,7 @@ def _selected(params: dict[str, str]) -> list[str]:
     ]
     tickers = [
         ticker
-        for ticker in _asked(params)
+        for ticker in _asked(params, request)
         if (kind is None or asset_type(ticker) == kind) and all(test(ticker, b) for test, b in bounds)
     ]
     return sorted(tickers, reverse=order == "desc")
@@ -126,7 +126,7 @@ def universal_snapshot(request: Request) -> Response:
         params = {k: v for k, v in request.query.items() if k in UNIVERSAL_PARAMS}
         offset = 0
     limit = int_param(params, "limit", UNIVERSAL_LIMIT_DEFAULT, 1, UNIVERSAL_LIMIT_MAX)
-    selected = _selected(params)
+    selected = _selected(params, request)
     payload: dict[str, Any] = {
         "request_id": request_id(),
         "results": [_result(ticker, request) for ticker in selected[offset : offset + limit]],
@@ -140,10 +140,11 @@ def universal_snapshot(request: Request) -> Response:
 
 def _result(ticker: str, request: Request) -> dict[str, Any]:
     kind = asset_type(ticker)
-    if kind == "stocks" and ticker in data.UNIVERSE:
+    if kind == "stocks" and ticker in request.universe:
         return stock_result(ticker, request)
     if kind == "options":
-        underlying = _UNDERLYING_OF_ROOT.get(ticker[len("O:") : -_OPTION_TAIL])
+        root = ticker[len("O:") : -_OPTION_TAIL]
+        underlying = _UNDERLYING_OF_ROOT.get(root, root)
         record = contract_record(request, underlying, ticker) if underlying else None
         if record is not None:
             return option_result(record, request)
@@ -192,7 +193,7 @@ def stock_result(symbol: str, request: Request) -> dict[str, Any]:
             "timeframe": "REAL-TIME",
         },
         "market_status": market_status(request, extended=True),
-        "name": data.UNIVERSE[symbol].name,
+        "name": request.universe.profiles[symbol].name,
         "session": {
             "change": snapshot["todaysChange"],
             "change_percent": snapshot["todaysChangePerc"],

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from devtools.sandbox.splits import Split
+from devtools.sandbox.universe import DEFAULT, Universe
 
 JSON_TYPE = "application/json; charset=utf-8"
 
@@ -113,6 +114,7 @@ class Request:
     # The control API's other switches the answers depend on.
     details: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # ticker-details overrides
     calendar_cap: int = FMP_CALENDAR_CAP
+    universe: Universe = DEFAULT  # the symbols served: the 57 and the server's generated ones
 
 
 class BadRequest(ValueError):
