@@ -21,9 +21,9 @@ from devtools.sandbox.wire import (
     BadRequest,
     Request,
     Response,
-    decode_cursor,
     encode_cursor,
     int_param,
+    list_params,
     massive_error,
     request_id,
 )
@@ -174,11 +174,7 @@ def _expiries_asked(request: Request, symbol: str, params: dict[str, str]) -> tu
 
 def options_chain(request: Request, symbol: str, *, malformed: int = 0) -> Response:
     """`GET /v3/snapshot/options/{T}`: filtered, sorted, paginated with an absolute next_url."""
-    if "cursor" in request.query:
-        params, offset = decode_cursor(request.query["cursor"], CHAIN_PARAMS)
-    else:
-        params = {k: v for k, v in request.query.items() if k in CHAIN_PARAMS}
-        offset = 0
+    params, offset = list_params(request, CHAIN_PARAMS)
     limit = int_param(params, "limit", CHAIN_LIMIT_DEFAULT, 1, CHAIN_LIMIT_MAX)
     sort = params.get("sort", "ticker")
     if sort not in ("ticker", "expiration_date", "strike_price"):

@@ -33,10 +33,10 @@ from devtools.sandbox.wire import (
     BadRequest,
     Request,
     Response,
-    decode_cursor,
     encode_cursor,
     int_param,
     json_response,
+    list_params,
     request_id,
 )
 
@@ -305,11 +305,7 @@ def _filter(params: dict[str, str]) -> Test:
 
 def stock_dividends(request: Request) -> Response:
     """`GET /v3/reference/dividends`: newest ex-date first by default (order desc)."""
-    if "cursor" in request.query:
-        params, offset = decode_cursor(request.query["cursor"], DIVIDENDS_PARAMS)
-    else:
-        params = {k: v for k, v in request.query.items() if k in DIVIDENDS_PARAMS}
-        offset = 0
+    params, offset = list_params(request, DIVIDENDS_PARAMS)
     limit = int_param(params, "limit", DIVIDENDS_LIMIT_DEFAULT, 1, DIVIDENDS_LIMIT_MAX)
     sort = params.get("sort", "ex_dividend_date")
     if sort not in SORTS:

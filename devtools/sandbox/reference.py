@@ -25,10 +25,10 @@ from devtools.sandbox.wire import (
     BadRequest,
     Request,
     Response,
-    decode_cursor,
     encode_cursor,
     int_param,
     json_response,
+    list_params,
     massive_error,
     request_id,
 )
@@ -94,11 +94,7 @@ def _sort_key(sort: str) -> Callable[[Split], tuple[str, str, str]]:
 
 def stock_splits(request: Request) -> Response:
     """`GET /v3/reference/splits`: newest first by default (sort execution_date, order desc)."""
-    if "cursor" in request.query:
-        params, offset = decode_cursor(request.query["cursor"], SPLITS_PARAMS)
-    else:
-        params = {k: v for k, v in request.query.items() if k in SPLITS_PARAMS}
-        offset = 0
+    params, offset = list_params(request, SPLITS_PARAMS)
     limit = int_param(params, "limit", SPLITS_LIMIT_DEFAULT, 1, SPLITS_LIMIT_MAX)
     sort = params.get("sort", "execution_date")
     if sort not in ("execution_date", "ticker"):

@@ -26,10 +26,10 @@ from devtools.sandbox.wire import (
     BadRequest,
     Request,
     Response,
-    decode_cursor,
     encode_cursor,
     int_param,
     json_response,
+    list_params,
     request_id,
 )
 
@@ -120,11 +120,7 @@ def _selected(params: dict[str, str], request: Request) -> list[str]:
 
 def universal_snapshot(request: Request) -> Response:
     """`GET /v3/snapshot?ticker.any_of=A,O:…`: one result per ticker, data or an error in place."""
-    if "cursor" in request.query:
-        params, offset = decode_cursor(request.query["cursor"], UNIVERSAL_PARAMS)
-    else:
-        params = {k: v for k, v in request.query.items() if k in UNIVERSAL_PARAMS}
-        offset = 0
+    params, offset = list_params(request, UNIVERSAL_PARAMS)
     limit = int_param(params, "limit", UNIVERSAL_LIMIT_DEFAULT, 1, UNIVERSAL_LIMIT_MAX)
     selected = _selected(params, request)
     payload: dict[str, Any] = {

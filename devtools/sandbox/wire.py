@@ -208,6 +208,13 @@ def encode_cursor(params: dict[str, str], offset: int) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+def list_params(request: Request, allowed: Collection[str]) -> tuple[dict[str, str], int]:
+    """A v3 list's parameters and offset: from its `cursor` when following `next_url`, else the query."""
+    if "cursor" in request.query:
+        return decode_cursor(request.query["cursor"], allowed)
+    return {k: v for k, v in request.query.items() if k in allowed}, 0
+
+
 def decode_cursor(cursor: str, allowed: Collection[str]) -> tuple[dict[str, str], int]:
     """The parameters (only the `allowed` ones) and offset of a cursor; BadRequest if it is bad."""
     try:
