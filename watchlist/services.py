@@ -7,6 +7,7 @@ failure leaves no row behind (not even the Ticker a failed position would have c
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -17,13 +18,18 @@ from django.db import transaction
 from core.deadline import Deadline
 from marketdata import clock
 from marketdata import services as marketdata_services
+from marketdata import tasks as marketdata_tasks
 from marketdata.exceptions import UnknownSymbol
+from marketdata.models import RefreshCycle
 from marketdata.symbols import normalize_symbol
+from watchlist import selectors
 from watchlist.models import IMMUTABLE_MESSAGE, POSITION_INPUT_FIELDS, Position, Ticker, WatchlistItem
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+# The error of a symbol an in-request refresh had no provider time left for.
+BUDGET_SPENT = "budget_spent"
 # Fields position_update may set; `ticker` arrives as a symbol (see position_update).
 _UPDATABLE_FIELDS = frozenset(POSITION_INPUT_FIELDS)
 
@@ -150,3 +156,25 @@ def position_update(*, position: Position, symbol: str | None = None, **fields: 
 def position_delete(*, position: Position) -> None:
     """Delete a position (closed positions are better closed than deleted: they keep history)."""
     position.delete()
+
+
+def market_data_refresh_selected(
+    symbols: Sequence[str],
+) -> RefreshCycle | list[marketdata_services.SymbolRefresh]:
+    """Refresh `symbols` (everything, fresh or not): on the workers when one is alive, else here.
+
+    With a live worker (its heartbeat) the symbols become one cycle (skipped when another
+    runs). Without, each is refreshed in this process within the request's provider budget; a
+    symbol the budget did not reach is returned with error "budget_spent".
+    """
+    if marketdata_services.workers_alive():
+        return marketdata_tasks.refresh_cycle_enqueue(
+            **selectors.refresh_request(symbols), force=True, only=list(marketdata_services.REFRESH_CHOICES)
+        )
+    deadline = Deadline.for_request()
+    return [
+        marketdata_services.SymbolRefresh(symbol=symbol, error=BUDGET_SPENT)
+        if deadline.expired
+        else marketdata_services.symbol_refresh(symbol, force=True, deadline=deadline)
+        for symbol in symbols
+    ]
