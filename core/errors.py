@@ -35,3 +35,20 @@ class MojoError(Exception):
         self.details = details or {}
         self.retry_after = retry_after
         super().__init__(self.message)
+
+
+def error_for_code(code: str) -> MojoError:
+    """An error of the class whose code is `code` (a plain MojoError when none has it).
+
+    For an error that crossed a process boundary as its code (a task's result): the receiver
+    gets the class, so the cache's "serve stale on a provider failure" rules still apply.
+    """
+    pending: list[type[MojoError]] = [MojoError]
+    while pending:
+        kind = pending.pop(0)
+        if kind.code == code:
+            return kind()
+        pending.extend(kind.__subclasses__())
+    error = MojoError()
+    error.code = code
+    return error

@@ -118,10 +118,13 @@ class DataSet(Generic[S]):
 
 # --- Fetches ---------------------------------------------------------------------------------
 def fetch_stocks(
-    symbols: Sequence[Symbol], deadline: Deadline | None, *, synced: history.HistorySync | None = None
+    symbols: Sequence[Symbol],
+    deadline: Deadline | None,
+    *,
+    sync_errors: Mapping[str, MojoError] | None = None,
 ) -> dict[Symbol, Any]:
-    """Stock data of many symbols (bars stored beside); `synced`: their history was just synced."""
-    return _fetch_stock_entries(symbols, deadline, companion=BARS, synced=synced)
+    """Stock data of many symbols (bars stored beside); with `sync_errors` their history was just synced."""
+    return _fetch_stock_entries(symbols, deadline, companion=BARS, sync_errors=sync_errors)
 
 
 def _fetch_bars_many(symbols: Sequence[Symbol], deadline: Deadline | None) -> dict[Symbol, Any]:
@@ -133,7 +136,7 @@ def _fetch_stock_entries(
     deadline: Deadline | None,
     *,
     companion: DataSet[Symbol],
-    synced: history.HistorySync | None = None,
+    sync_errors: Mapping[str, MojoError] | None = None,
 ) -> dict[Symbol, Any]:
     """Stock data and bars from stored history plus today's bar so far; one is stored, one returned.
 
@@ -141,7 +144,7 @@ def _fetch_stock_entries(
     """
     found: dict[Symbol, Any] = {}
     now = clock.now()
-    histories = history.history_with_today(symbols, now=now, deadline=deadline, synced=synced)
+    histories = history.history_with_today(symbols, now=now, deadline=deadline, sync_errors=sync_errors)
     details = reference.ticker_details_many(symbols)
     dividends = reference.dividends_upcoming_many(symbols, today=market_hours.market_date(now))
     for symbol, bars in histories.items():

@@ -17,7 +17,7 @@ Completed, split-adjusted sessions only, keyed by the New York session date. Eac
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -291,20 +291,21 @@ def history_with_today(
     *,
     now: datetime,
     deadline: Deadline | None = None,
-    synced: HistorySync | None = None,
+    sync_errors: Mapping[str, MojoError] | None = None,
 ) -> dict[str, list[DailyBar] | MojoError]:
     """Each symbol's stored sessions of the last 730 days plus, in session, today's bar so far.
 
     Syncs the history first (no call when it is up to date), unless the caller has just done
-    so and passes its `synced` result (its errors stand: no symbol is asked twice). While the
+    so and passes the symbols it failed for, `sync_errors` (they stand: no symbol is asked twice). While the
     session runs, one stocks-snapshot call (split only when the URL would be too long) gives
     every symbol's partial bar (`todays_bars`); its failure fails the batch, so the cache
     serves the last entries stale.
     """
-    sync = synced if synced is not None else history_sync(symbols, now=now, deadline=deadline)
+    if sync_errors is None:
+        sync_errors = history_sync(symbols, now=now, deadline=deadline).errors
     today = market_hours.market_date(now)
-    usable = [symbol for symbol in symbols if symbol not in sync.errors]
-    errors = {symbol: sync.errors[symbol] for symbol in symbols if symbol in sync.errors}
+    usable = [symbol for symbol in symbols if symbol not in sync_errors]
+    errors = {symbol: sync_errors[symbol] for symbol in symbols if symbol in sync_errors}
     partial: dict[str, DailyBar] = {}
     if usable and market_hours.is_open(now):
         try:

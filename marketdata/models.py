@@ -194,6 +194,9 @@ class RefreshCycle(models.Model):
     failures = models.JSONField(default=dict, blank=True, help_text="{symbol or contract: error code}")
     warnings = models.JSONField(default=dict, blank=True, help_text="{contract: warning}")
     upstream_calls = models.JSONField(default=dict, blank=True, help_text="{endpoint: calls}")
+    signal_counts = models.JSONField(
+        default=dict, blank=True, help_text="{strategy: candidates} over the chains this cycle fetched"
+    )
 
     class Meta:
         ordering = ["-created_at"]

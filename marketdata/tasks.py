@@ -1,9 +1,11 @@
-"""The refresh as Celery tasks: a cycle's market-wide step, its parts in parallel, its finish.
+"""The refresh as Celery tasks: a cycle's steps, each stage's tasks in parallel across the workers.
 
-Thin: each task calls one `services.cycles` function and returns plain JSON. Tasks are
-idempotent (a fresh entry is not fetched again), acknowledged late and rejected when their
-worker is lost (settings), so one a killed worker held runs again elsewhere. Provider retries
-stay in the one retry policy: no task retries on its own.
+Thin: each task calls one `services.cycle_steps` (or `services.cycles`) function and returns
+plain JSON. A cycle is four stages and a finish (see `services.cycle_steps`); each stage is a
+chord whose body starts the next stage with what the stage found. Tasks are idempotent,
+acknowledged late and rejected when their worker is lost (settings), so one a killed worker
+held runs again elsewhere. Provider retries stay in the one retry policy: no task retries on
+its own. A stage that raises marks the cycle failed (`refresh_cycle_abort`).
 """
 
 from __future__ import annotations
@@ -11,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from celery import chord, shared_task
+from celery import Signature, chord, shared_task
 from django.db import transaction
 
 from marketdata.models import RefreshCycle
-from marketdata.services import cycles
+from marketdata.services import cycle_steps, cycles
 
 
 def refresh_cycle_enqueue(
@@ -40,39 +42,92 @@ def refresh_cycle_enqueue(
     return cycle
 
 
+def _then(cycle_id: int, parts: Sequence[Signature[Any]], body: Signature[Any]) -> None:
+    """Run `parts` in parallel, then `body` with their results; a failure anywhere fails the cycle."""
+    body = body.on_error(refresh_cycle_abort.si(cycle_id))
+    if parts:
+        chord(parts)(body)
+    else:
+        body.delay([])
+
+
 @shared_task(name="marketdata.refresh_cycle")
 def refresh_cycle(cycle_id: int) -> None:
-    """Run a recorded cycle: the market-wide step here, then its parts across the workers."""
+    """Stage 1: mark the cycle running and check splits; then the market-wide tasks."""
     try:
-        plan = cycles.refresh_cycle_market_wide(cycle_id)
+        plan = cycle_steps.cycle_start(cycle_id)
     except Exception as error:
         cycles.refresh_cycle_fail(cycle_id, type(error).__name__)
         raise
     force = plan["force"]
     parts = [
-        *(refresh_chain.si(symbol, force=force) for symbol in plan["chains"]),
+        *([refresh_history.si(cycle_id), refresh_reference.si(cycle_id)] if plan["history"] else []),
+        *(refresh_batched.si(cycle_id, name) for name in plan["batched"]),
         *(refresh_option_prices.si(batch, force=force) for batch in plan["contract_batches"]),
     ]
-    finish = refresh_cycle_finish.s(cycle_id, plan["done"])
-    if parts:
-        chord(parts)(finish)
-    else:
-        finish.delay([])
+    _then(cycle_id, parts, refresh_cycle_quotes.s(cycle_id, plan["start"]))
 
 
-@shared_task(name="marketdata.refresh_chain")
-def refresh_chain(symbol: str, *, force: bool) -> cycles.Part:
-    """One symbol's option chain (a cycle's part)."""
-    return cycles.refresh_cycle_chain(symbol, force=force)
+@shared_task(name="marketdata.refresh_history")
+def refresh_history(cycle_id: int) -> cycle_steps.MarketWide:
+    """The cycle's stored history brought up to date (grouped daily when fewer calls)."""
+    return cycle_steps.cycle_history(cycle_id)
+
+
+@shared_task(name="marketdata.refresh_reference")
+def refresh_reference(cycle_id: int) -> cycle_steps.MarketWide:
+    """New symbols' ticker details and the day's dividends."""
+    return cycle_steps.cycle_reference(cycle_id)
+
+
+@shared_task(name="marketdata.refresh_batched")
+def refresh_batched(cycle_id: int, dataset: str) -> cycle_steps.MarketWide:
+    """A data set fetched for all the cycle's symbols at once (earnings: one calendar)."""
+    return cycle_steps.cycle_batched(cycle_id, dataset)
 
 
 @shared_task(name="marketdata.refresh_option_prices")
 def refresh_option_prices(contracts: list[list[str]], *, force: bool) -> cycles.Part:
-    """Up to 250 open positions' option prices (a cycle's part)."""
-    return cycles.refresh_cycle_option_prices(contracts, force=force)
+    """Up to 250 open positions' option prices (one universal-snapshot call)."""
+    return cycle_steps.cycle_option_prices(contracts, force=force)
+
+
+@shared_task(name="marketdata.refresh_cycle_quotes")
+def refresh_cycle_quotes(market_wide: list[Any], cycle_id: int, start: cycles.Part) -> None:
+    """Stage 3: the stock quotes in batches of 250, from what the market-wide tasks found."""
+    batches = cycle_steps.cycle_quote_batches(cycle_id, market_wide)
+    carried = [start, *market_wide]
+    quotes = [refresh_quotes.si(batch) for batch in batches]
+    _then(cycle_id, quotes, refresh_cycle_chains.s(cycle_id, carried))
+
+
+@shared_task(name="marketdata.refresh_quotes")
+def refresh_quotes(batch: cycle_steps.QuoteBatch) -> cycles.Part:
+    """Up to 250 symbols' stock data, from their stored history."""
+    return cycle_steps.cycle_quotes(batch)
+
+
+@shared_task(name="marketdata.refresh_cycle_chains")
+def refresh_cycle_chains(quotes: list[Any], cycle_id: int, carried: list[Any]) -> None:
+    """Stage 4: a chain task per symbol whose stock data was had; then the finish."""
+    plan = cycle_steps.cycle_chain_plan(cycle_id, quotes)
+    chains = [refresh_chain.si(s, only=plan["only"], force=plan["force"]) for s in plan["symbols"]]
+    _then(cycle_id, chains, refresh_cycle_finish.s(cycle_id, [*carried, *quotes]))
+
+
+@shared_task(name="marketdata.refresh_chain")
+def refresh_chain(symbol: str, *, only: list[str], force: bool) -> cycles.Part:
+    """One symbol's option chain (and today's IV snapshot)."""
+    return cycle_steps.cycle_chain(symbol, only=only, force=force)
 
 
 @shared_task(name="marketdata.refresh_cycle_finish")
-def refresh_cycle_finish(parts: list[Any], cycle_id: int, done: cycles.Part) -> str:
+def refresh_cycle_finish(chains: list[Any], cycle_id: int, carried: list[Any]) -> str:
     """Merge a cycle's parts and record it; returns its status."""
-    return str(cycles.refresh_cycle_finish(cycle_id, [done, *parts]).status)
+    return str(cycles.refresh_cycle_finish(cycle_id, [*carried, *chains]).status)
+
+
+@shared_task(name="marketdata.refresh_cycle_abort")
+def refresh_cycle_abort(cycle_id: int) -> None:
+    """A stage failed: the cycle is marked failed (the next one starts afresh)."""
+    cycles.refresh_cycle_fail(cycle_id, "stage_failed")

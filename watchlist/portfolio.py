@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, TypedDict
+from typing import TYPE_CHECKING, Annotated, TypedDict
 
 from typing_extensions import Doc
 
 from core.deadline import Deadline
 from core.shapes import IsoDate, IsoDateTime
-from marketdata import clock, presentation, strategies
+from marketdata import clock, presentation
 from marketdata import services as marketdata_services
 from marketdata.domain import OptionSnapshot
 from marketdata.responses import EarningsStatus, StockSummary
@@ -174,21 +174,6 @@ def _summarise(positions: Sequence[Position], valuations: Mapping[int, Valuation
     }
 
 
-def _signal_counts(
-    chain: Mapping[str, Any] | None, earnings: marketdata_services.EarningsInfo | None, *, today: date
-) -> dict[str, int] | None:
-    """A cached chain's counts under the symbol's current earnings date (unknown without it)."""
-    expirations = chain.get("signal_expirations") if chain else None
-    if expirations is None:  # no chain, or one cached before counts were stored this way
-        return None
-    return strategies.signal_counts(
-        expirations,
-        today=today,
-        earnings_date=earnings.next_date if earnings else None,
-        earnings_known=earnings is not None and earnings.status != "unknown",
-    )
-
-
 def dashboard_for(user: User, *, deadline: Deadline | None = None) -> Dashboard:
     """The user's watchlist rows and positions summary; failing rows never fail the page.
 
@@ -217,7 +202,7 @@ def dashboard_for(user: User, *, deadline: Deadline | None = None) -> Dashboard:
                 "earnings_date": earnings.next_date.isoformat() if earnings and earnings.next_date else None,
                 "days_to_earnings": earnings.days_to_earnings if earnings else None,
                 "earnings_status": earnings.status if earnings else "unknown",
-                "signal_counts": _signal_counts(chain, earnings, today=today),
+                "signal_counts": marketdata_services.chain_signal_counts(chain, earnings, today=today),
                 "error": {"code": error.code, "message": error.message}
                 if error and summary is None
                 else None,

@@ -39,6 +39,7 @@ from marketdata.services.options import (
     ChainFilter,
     chain_analyse,
     chain_contracts,
+    chain_signal_counts,
     options_chain_get,
     options_overview,
     signals_overview,
@@ -52,11 +53,11 @@ from marketdata.services.refresh import (
     last_refresh_record,
     market_data_refresh,
     option_prices_refresh,
-    stocks_refresh,
     symbol_refresh,
     symbol_refresh_lock,
 )
 from marketdata.services.snapshot import NO_STOCK_SUMMARY, MarketSnapshot, market_snapshot_get, stock_summary
+from marketdata.services.stock_refresh import stocks_refresh
 from marketdata.services.stocks import (
     BatchResult,
     close_on_or_before,
@@ -83,6 +84,7 @@ __all__ = [
     "cached_many",
     "chain_analyse",
     "chain_contracts",
+    "chain_signal_counts",
     "close_on_or_before",
     "earnings_get",
     "earnings_overview",

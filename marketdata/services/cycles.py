@@ -1,17 +1,10 @@
-"""Refresh cycles on the workers: a record per cycle, the market-wide step, the per-symbol parts, the finish.
+"""Refresh cycles on the workers: a record per cycle, the merge of its parts, the workers' heartbeats.
 
 A cycle is recorded (`RefreshCycle`) when it is asked for; one asked while another is queued
-or running is recorded as skipped. On the workers (`marketdata.tasks`) it runs as:
-
-1. the market-wide step, one task: the day's splits check, the history sync, reference data,
-   every symbol's stock data and earnings (`refresh.batched_refresh`: one stocks snapshot, one
-   earnings calendar), on one worker because it writes stored history;
-2. the parts, one task each, in parallel across workers: a chain per symbol (and its IV
-   snapshot), option prices per batch of up to 250 contracts (one universal-snapshot call);
-3. the finish: every part's results merged per symbol, `finance:last_refresh`, the record.
-
-Each step returns its results and its upstream calls by endpoint as plain JSON (Celery's
-serializer); every step is idempotent, so a task a killed worker held runs again elsewhere.
+or running is recorded as skipped. Its steps (`services.cycle_steps`) run as tasks across the
+workers (`marketdata.tasks`); each returns a `Part` (its per-symbol results and upstream calls
+by endpoint, plain JSON), and the finish merges them per symbol into the record, with the
+signal counts of the chains fetched and `finance:last_refresh`.
 """
 
 from __future__ import annotations
@@ -32,18 +25,12 @@ from marketdata.metrics import UPSTREAM_CALLS
 from marketdata.models import RefreshCycle
 from marketdata.services.refresh import (
     SymbolRefresh,
-    batched_refresh,
     last_refresh_record,
-    option_prices_refresh,
-    symbol_refresh,
-    symbol_refresh_after_batches,
 )
 from marketdata.symbols import normalize_symbol
 
 logger = logging.getLogger(__name__)
 
-# Contracts priced by one part: the universal snapshot's limit per call.
-OPTION_BATCH = 250
 ACTIVE = (RefreshCycle.Status.QUEUED, RefreshCycle.Status.RUNNING)
 
 
@@ -52,15 +39,6 @@ class Part(TypedDict):
 
     results: list[dict[str, Any]]
     calls: dict[str, int]
-
-
-class Plan(TypedDict):
-    """The market-wide step's part, and the parts it leaves to the workers."""
-
-    done: Part
-    force: bool
-    chains: list[str]
-    contract_batches: list[list[list[str]]]
 
 
 def upstream_calls_by_endpoint() -> Counter[str]:
@@ -73,8 +51,14 @@ def upstream_calls_by_endpoint() -> Counter[str]:
     return calls
 
 
-def _calls_since(before: Counter[str]) -> dict[str, int]:
+def calls_since(before: Counter[str]) -> dict[str, int]:
+    """This process's upstream calls by endpoint since `before` (an `upstream_calls_by_endpoint`)."""
     return {name: n for name, n in (upstream_calls_by_endpoint() - before).items() if n}
+
+
+def encoded(result: SymbolRefresh) -> dict[str, Any]:
+    """A result as a part carries it: its fields but those at their defaults (messages stay small)."""
+    return {name: value for name, value in asdict(result).items() if value not in (None, False, {})}
 
 
 def refresh_cycle_begin(
@@ -108,44 +92,8 @@ def refresh_cycle_begin(
     return cycle
 
 
-def refresh_cycle_market_wide(cycle_id: int) -> Plan:
-    """Step 1 of a cycle: market-wide work and stock data; the parts it leaves for the workers."""
-    cycle = RefreshCycle.objects.get(pk=cycle_id)
-    running = RefreshCycle.objects.filter(pk=cycle_id)
-    running.update(status=RefreshCycle.Status.RUNNING, started_at=cycle.started_at or clock.now())
-    before = upstream_calls_by_endpoint()
-    only = [datasets.BY_NAME[name] for name in cycle.only]
-    per_symbol = [dataset for dataset in only if dataset.per_symbol]
-    batched = batched_refresh(
-        cycle.symbols, only=per_symbol, history_also=cycle.history_also, force=cycle.force, concurrency=4
-    )
-    done = [symbol_refresh_after_batches(s, batched, force=cycle.force, only=()) for s in cycle.symbols]
-    chains = [r.symbol for r in done if r.error is None] if datasets.OPTIONS in only else []
-    contracts = cycle.contracts if datasets.OPTION_PRICE in only else []
-    return {
-        "done": {"results": [asdict(r) for r in done], "calls": _calls_since(before)},
-        "force": cycle.force,
-        "chains": chains,
-        "contract_batches": [contracts[i : i + OPTION_BATCH] for i in range(0, len(contracts), OPTION_BATCH)],
-    }
-
-
-def refresh_cycle_chain(symbol: str, *, force: bool) -> Part:
-    """A part: one symbol's chain (and today's IV snapshot)."""
-    before = upstream_calls_by_endpoint()
-    result = symbol_refresh(symbol, force=force, only=(datasets.OPTIONS,), locked=False)
-    return {"results": [asdict(result)], "calls": _calls_since(before)}
-
-
-def refresh_cycle_option_prices(contracts: Sequence[Sequence[str]], *, force: bool) -> Part:
-    """A part: one batch of open positions' option prices (one universal-snapshot call)."""
-    before = upstream_calls_by_endpoint()
-    results = option_prices_refresh([(underlying, ticker) for underlying, ticker in contracts], force=force)
-    return {"results": [asdict(r) for r in results], "calls": _calls_since(before)}
-
-
 def refresh_cycle_finish(cycle_id: int, parts: Sequence[Part]) -> RefreshCycle:
-    """Step 3: merge every part per symbol, record the cycle and `finance:last_refresh`."""
+    """The finish: merge every part per symbol, record the cycle and `finance:last_refresh`."""
     merged: dict[str, SymbolRefresh] = {}
     calls: Counter[str] = Counter()
     for part in parts:
@@ -153,6 +101,9 @@ def refresh_cycle_finish(cycle_id: int, parts: Sequence[Part]) -> RefreshCycle:
         for raw in part["results"]:
             _merge(merged, SymbolRefresh(**raw))
     failed = {r.symbol: r.error or "stale" for r in merged.values() if not r.ok and not r.skipped}
+    signals: Counter[str] = Counter()
+    for result in merged.values():
+        signals.update(result.signal_counts or {})
     warned = {r.symbol: r.warning for r in merged.values() if r.warning and not r.error}
     last_refresh_record()
     RefreshCycle.objects.filter(pk=cycle_id).update(
@@ -163,6 +114,7 @@ def refresh_cycle_finish(cycle_id: int, parts: Sequence[Part]) -> RefreshCycle:
         failures=failed,
         warnings=warned,
         upstream_calls=dict(sorted(calls.items())),
+        signal_counts=dict(sorted(signals.items())),
     )
     return RefreshCycle.objects.get(pk=cycle_id)
 
@@ -222,3 +174,4 @@ def _merge(merged: dict[str, SymbolRefresh], result: SymbolRefresh) -> None:
     seen.error = seen.error or result.error
     seen.warning = seen.warning or result.warning
     seen.skipped = seen.skipped and result.skipped
+    seen.signal_counts = seen.signal_counts or result.signal_counts

@@ -60,6 +60,15 @@ def earnings_of(
     return earnings_info(symbol, cached, today=clock.market_today())
 
 
+def earnings_cached(symbol: Symbol) -> EarningsInfo | None:
+    """The symbol's earnings as cached, fresh or not, never fetched (None when nothing is cached)."""
+    entry = cache.read(cache.earnings_cache_key(symbol))
+    if entry is None or entry.missing:
+        return None
+    cached = Cached(entry.value, entry.as_of, cached=True, stale=not entry.is_fresh(clock.now()))
+    return earnings_info(symbol, cached, today=clock.market_today())
+
+
 def unknown_earnings(symbol: str, error: MojoError) -> EarningsInfo:
     """What is shown when FMP can't tell (no key, FMP failing): earnings "unknown", not an error."""
     logger.info("earnings unknown for %s: %s", symbol, error.code)

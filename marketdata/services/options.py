@@ -17,7 +17,7 @@ from marketdata.cache import Cached
 from marketdata.domain import OptionSnapshot
 from marketdata.option_analytics import AnalysedContract
 from marketdata.responses import Options, Signals, SpotFields, Strategies
-from marketdata.services.earnings import earnings_fields, earnings_of
+from marketdata.services.earnings import EarningsInfo, earnings_fields, earnings_of
 from marketdata.services.iv_history import iv_snapshot_record, iv_stats_get
 from marketdata.services.meta import meta_of
 from marketdata.services.spot import chain_spot_of, spot_get
@@ -209,3 +209,21 @@ def signals_overview(
         "meta": meta_of(chain),
     }
     return presentation.rounded(response)
+
+
+def chain_signal_counts(
+    chain: Mapping[str, Any] | None, earnings: EarningsInfo | None, *, today: date
+) -> dict[str, int] | None:
+    """A cached chain's signal counts under the symbol's current earnings date (None without a chain).
+
+    None too for a chain cached before counts were stored with it (`signal_expirations`).
+    """
+    expirations = chain.get("signal_expirations") if chain else None
+    if expirations is None:
+        return None
+    return strategies.signal_counts(
+        expirations,
+        today=today,
+        earnings_date=earnings.next_date if earnings else None,
+        earnings_known=earnings is not None and earnings.status != "unknown",
+    )

@@ -6,7 +6,6 @@ symbol and open contract): this package knows no users.
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -17,14 +16,15 @@ from typing import Any
 from core.deadline import Deadline
 from core.errors import MojoError
 from core.pool import pooled
-from marketdata import cache, clock, datasets, history
+from marketdata import cache, clock, datasets
 from marketdata.cache import Cached
 from marketdata.datasets import DataSet
 from marketdata.exceptions import EarningsUnavailable, TickerNotFound
-from marketdata.services.invalidation import symbol_invalidate
+from marketdata.services.earnings import earnings_cached
 from marketdata.services.iv_history import iv_snapshot_record
 from marketdata.services.option_prices import option_contract
-from marketdata.services.reference import reference_refresh
+from marketdata.services.options import chain_signal_counts
+from marketdata.services.stock_refresh import stocks_refresh
 from marketdata.symbols import Symbol, normalize_symbol
 
 logger = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ class SymbolRefresh:
     warning: str | None = None
     skipped: bool = False
     atm_iv: float | None = None  # today's ATM IV, for the refresh to record
+    signal_counts: dict[str, int] | None = None  # the fetched chain's, for the cycle's record
 
     @property
     def ok(self) -> bool:
@@ -112,6 +113,9 @@ def _symbol_refresh_held(
                 if dataset is datasets.OPTIONS and cached is not None and not cached.stale:
                     # The refresh is what records the day's ATM IV, for IV rank.
                     result.atm_iv = cached.value.get("atm_iv")
+                    result.signal_counts = chain_signal_counts(
+                        cached.value, earnings_cached(Symbol(symbol)), today=clock.market_today()
+                    )
                     if record_iv and result.atm_iv:
                         iv_snapshot_record(symbol, atm_iv=result.atm_iv, now=clock.now())
     except MojoError as error:
@@ -137,53 +141,6 @@ def _failed_outcome(dataset: DataSet[Any], symbol: str, error: MojoError) -> str
     logger.info("%s unknown for %s: %s", dataset.name, symbol, error.code)
     # Not configured (no key) is a choice; a configured provider that fails is a failure.
     return "fresh" if isinstance(error, EarningsUnavailable) else "provider_unavailable"
-
-
-def stocks_refresh(
-    symbols: Sequence[str],
-    *,
-    history_also: Sequence[str] = (),
-    force: bool = False,
-    concurrency: int | None = None,
-) -> dict[str, Cached[Any] | MojoError]:
-    """The stock data of every symbol in one go: the cycle's splits check, history sync and snapshot.
-
-    Runs on the caller's thread (it writes stored history). One market-wide splits call
-    first: a symbol with a new split loses its stored history and its cached data (chain and
-    option prices too: strikes and contracts change), so the sync fetches it again, adjusted.
-    Then one sync for `symbols` and `history_also` (grouped daily when that is fewer calls),
-    the reference data (`reference_refresh`: new symbols' ticker details, the day's dividends),
-    and the stock data of the symbols past their TTL (all with `force`; those whose reference
-    data changed too), computed from the table with one stocks-snapshot call in session.
-    `concurrency` bounds the calls.
-    """
-    now = clock.now()
-    try:
-        split = history.history_splits_check(now=now)
-    except MojoError as error:
-        logger.warning("splits check failed (%s); the next refresh asks again", error.code)
-        split = []
-    if split:
-        logger.info("splits since the last check: %s; their history is fetched again", ", ".join(split))
-        for symbol in split:  # every cached figure of theirs is on the old price level
-            symbol_invalidate(symbol)
-    kept = list(dict.fromkeys([*symbols, *(normalize_symbol(symbol) for symbol in history_also)]))
-    synced = history.history_sync(kept, now=now, concurrency=concurrency)
-    for symbol, failure in synced.errors.items():
-        logger.info("history of %s not brought up to date: %s", symbol, failure.code)
-    # Stock data shows the symbol's name, type and next dividend: whose changed is computed again.
-    changed = reference_refresh(symbols, now=now, concurrency=concurrency)
-    fetch = functools.partial(datasets.fetch_stocks, synced=synced)
-    found: dict[str, Cached[Any] | MojoError] = {}
-    for subset, forced in (
-        ([s for s in symbols if s in changed], True),
-        ([s for s in symbols if s not in changed], force),
-    ):
-        if subset:
-            found.update(
-                datasets.STOCK.get_many([Symbol(s) for s in subset], force=forced, fetch_many=fetch).items()
-            )
-    return {symbol: found[symbol] for symbol in symbols}
 
 
 def option_prices_refresh(
@@ -356,6 +313,19 @@ def symbol_refresh_after_batches(
         elif outcome is not None:
             outcomes[dataset.name] = _outcome(outcome)
     result.datasets = {d.name: outcomes[d.name] for d in datasets.REFRESHED if d.name in outcomes}
+    return result
+
+
+def batched_outcome(symbol: str, dataset: DataSet[Any], outcome: Cached[Any] | MojoError) -> SymbolRefresh:
+    """One symbol's result of a data set fetched for many at once (a cycle's market-wide task)."""
+    result = SymbolRefresh(symbol=symbol)
+    if isinstance(outcome, MojoError):
+        try:
+            result.datasets[dataset.name] = _failed_outcome(dataset, symbol, outcome)
+        except MojoError as error:
+            result.error = error.code
+    else:
+        result.datasets[dataset.name] = _outcome(outcome)
     return result
 
 

@@ -7,6 +7,7 @@ the database beside the cache's) and sandbox, with mojo's clock pinned in every 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -50,6 +51,7 @@ def test_enqueue_wait_refreshes_every_watched_symbol_once_on_the_workers(
         0,
     )
     assert f"cycle {cycle['id']} succeeded" in done.stdout
+    assert sum(json.loads(cycle["signal_counts"]).values()) > 0  # the finish counted the chains' signals
     with sqlite3.connect(database) as db:
         (mode,) = db.execute("PRAGMA journal_mode").fetchone()
         (snapshots,) = db.execute("SELECT COUNT(*) FROM marketdata_ivsnapshot").fetchone()
