@@ -22,7 +22,7 @@ from marketdata.history import (
     history_with_today,
 )
 from marketdata.services.bulk import BulkRead, cached_many
-from marketdata.services.cycles import refresh_cycle_wait, workers_alive
+from marketdata.services.cycles import refresh_cycle_inline, refresh_cycle_wait, workers_alive
 from marketdata.services.earnings import EarningsInfo, earnings_get, earnings_overview
 from marketdata.services.invalidation import market_data_invalidate_all, symbol_invalidate
 from marketdata.services.iv_history import iv_ranks_get, iv_snapshot_record, iv_stats_get
@@ -112,6 +112,7 @@ __all__ = [
     "option_quote",
     "options_chain_get",
     "options_overview",
+    "refresh_cycle_inline",
     "refresh_cycle_wait",
     "signals_overview",
     "stock_bar_history",

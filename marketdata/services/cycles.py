@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Any, TypedDict
@@ -23,10 +23,7 @@ from django.db import transaction
 from marketdata import cache, clock, datasets
 from marketdata.metrics import UPSTREAM_CALLS
 from marketdata.models import RefreshCycle
-from marketdata.services.refresh import (
-    SymbolRefresh,
-    last_refresh_record,
-)
+from marketdata.services.refresh import RefreshReport, SymbolRefresh, last_refresh_record, market_data_refresh
 from marketdata.symbols import normalize_symbol
 
 logger = logging.getLogger(__name__)
@@ -100,23 +97,72 @@ def refresh_cycle_finish(cycle_id: int, parts: Sequence[Part]) -> RefreshCycle:
         calls.update(part["calls"])
         for raw in part["results"]:
             _merge(merged, SymbolRefresh(**raw))
-    failed = {r.symbol: r.error or "stale" for r in merged.values() if not r.ok and not r.skipped}
-    signals: Counter[str] = Counter()
-    for result in merged.values():
-        signals.update(result.signal_counts or {})
-    warned = {r.symbol: r.warning for r in merged.values() if r.warning and not r.error}
     last_refresh_record()
-    RefreshCycle.objects.filter(pk=cycle_id).update(
-        status=RefreshCycle.Status.FAILED if failed else RefreshCycle.Status.SUCCEEDED,
-        finished_at=clock.now(),
-        symbols_ok=len(merged) - len(failed) - sum(1 for r in merged.values() if r.skipped),
-        symbols_failed=len(failed),
-        failures=failed,
-        warnings=warned,
-        upstream_calls=dict(sorted(calls.items())),
-        signal_counts=dict(sorted(signals.items())),
-    )
+    RefreshCycle.objects.filter(pk=cycle_id).update(**_outcome(merged.values(), calls))
     return RefreshCycle.objects.get(pk=cycle_id)
+
+
+def refresh_cycle_inline(
+    *,
+    symbols: Sequence[str],
+    contracts: Sequence[tuple[str, str]],
+    history_also: Sequence[str],
+    force: bool,
+    only: Sequence[datasets.DataSet[Any]],
+    concurrency: int,
+    on_start: Callable[[int], None] | None = None,
+    on_result: Callable[[SymbolRefresh], None] | None = None,
+) -> RefreshReport:
+    """The refresh in this process (`market_data_refresh`, cron's), recorded as an inline cycle once done.
+
+    Recorded when it has ended, never as running: a killed cron run leaves no cycle that
+    would hold the workers' next one back.
+    """
+    started = clock.now()
+    before = upstream_calls_by_endpoint()
+    report = market_data_refresh(
+        symbols=symbols,
+        contracts=contracts,
+        history_also=history_also,
+        force=force,
+        only=only,
+        concurrency=concurrency,
+        on_start=on_start,
+        on_result=on_result,
+    )
+    merged: dict[str, SymbolRefresh] = {}
+    for result in report.results:
+        _merge(merged, result)
+    RefreshCycle.objects.create(
+        mode=RefreshCycle.Mode.INLINE,
+        force=force,
+        only=[dataset.name for dataset in only],
+        symbols=list(dict.fromkeys(normalize_symbol(symbol) for symbol in symbols)),
+        contracts=[list(contract) for contract in contracts],
+        history_also=list(history_also),
+        started_at=started,
+        **_outcome(merged.values(), Counter(calls_since(before))),
+    )
+    return report
+
+
+def _outcome(results: Iterable[SymbolRefresh], calls: Counter[str]) -> dict[str, Any]:
+    """A finished cycle's fields from its results (one per symbol or contract) and its calls."""
+    results = list(results)
+    failed = {r.symbol: r.error or "stale" for r in results if not r.ok and not r.skipped}
+    signals: Counter[str] = Counter()
+    for result in results:
+        signals.update(result.signal_counts or {})
+    return {
+        "status": RefreshCycle.Status.FAILED if failed else RefreshCycle.Status.SUCCEEDED,
+        "finished_at": clock.now(),
+        "symbols_ok": len(results) - len(failed) - sum(1 for r in results if r.skipped),
+        "symbols_failed": len(failed),
+        "failures": failed,
+        "warnings": {r.symbol: r.warning for r in results if r.warning and not r.error},
+        "upstream_calls": dict(sorted(calls.items())),
+        "signal_counts": dict(sorted(signals.items())),
+    }
 
 
 def refresh_cycle_wait(cycle_id: int, *, timeout: float, poll: float = 0.5) -> RefreshCycle:

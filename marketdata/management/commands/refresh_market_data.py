@@ -139,7 +139,7 @@ class Command(BaseCommand):
         switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(switch_interval, 0.001))
         try:
-            run = services.market_data_refresh(
+            run = services.refresh_cycle_inline(
                 **asked,
                 only=[datasets.BY_NAME[name] for name in only],
                 concurrency=concurrency,

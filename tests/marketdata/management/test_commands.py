@@ -20,7 +20,7 @@ from django.core.management.base import CommandError
 
 from devtools.sandbox import data as sandbox_data
 from marketdata import cache, clock, services
-from marketdata.models import IVSnapshot
+from marketdata.models import IVSnapshot, RefreshCycle
 from tests.conftest import AFTER_CLOSE, SANDBOX_TODAY
 from tests.factories import PositionFactory, WatchlistItemFactory
 
@@ -201,6 +201,19 @@ def test_one_failing_symbol_fails_the_run_but_the_others_are_refreshed(sandbox) 
 
     assert status == 1
     assert "AAPL: ok stock=fetched" in output and "MSFT: FAILED ticker_not_found" in output
+
+
+def test_an_inline_run_is_recorded_as_an_inline_cycle_once_it_has_ended(sandbox) -> None:
+    sandbox.control.fault(path="/v2/aggs/ticker/MSFT/", kind="status", status=404)
+
+    _run("refresh_market_data", "--tickers", "AAPL", "MSFT")
+
+    cycle = RefreshCycle.objects.get()
+    assert (cycle.mode, cycle.status, cycle.symbols) == ("inline", "failed", ["AAPL", "MSFT"])
+    assert (cycle.symbols_ok, cycle.symbols_failed, cycle.failures) == (1, 1, {"MSFT": "ticker_not_found"})
+    assert cycle.started_at is not None and cycle.finished_at is not None
+    assert sum(cycle.upstream_calls.values()) == sandbox.control.counters()["total"]
+    assert sum(cycle.signal_counts.values()) > 0  # AAPL's chain was fetched and counted
 
 
 def test_a_symbol_another_copy_is_refreshing_is_skipped_not_failed(sandbox) -> None:
