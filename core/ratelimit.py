@@ -4,7 +4,10 @@ A window is a Redis sorted set of the slots taken in it, each scored with Redis'
 (`TIME`, so hosts with skewed clocks still agree). One Lua script drops the slots that have
 left the window, then either takes a slot or says how long until the oldest one leaves; Redis
 runs it atomically, so gunicorn workers on any host sharing a key share one exact quota.
-The upstream provider throttle and the API's DRF throttles both run on it.
+The upstream provider throttle and the API's DRF throttles both run on it. A slot can be
+stamped again later (`stamp_slot`): the provider throttle moves a request's slot to the moment
+its answer came back, so the slot covers the request's arrival at the provider, wherever in
+between that was.
 
 A shared pause is one key holding "paused until" in Redis time, set by a second script only
 when it moves the end later, and expiring at that end (`PXAT`), so it cleans itself up and
@@ -58,6 +61,19 @@ return 1
 PAUSE_SHA = hashlib.sha1(PAUSE_LUA.encode(), usedforsecurity=False).hexdigest()
 
 
+# KEYS[1] = the window's sorted set; ARGV = window (µs), the slot's member. Moves the slot to
+# Redis's now (back into the set if it had left it), so it leaves the window a whole window
+# from now; the set's expiry moves with it.
+STAMP_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+redis.call('ZADD', KEYS[1], now, ARGV[2])
+redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[1]) / 1000) + 1000)
+return 0
+"""
+STAMP_SHA = hashlib.sha1(STAMP_LUA.encode(), usedforsecurity=False).hexdigest()
+
+
 def _run_script(client: Redis, lua: str, sha: str, key: str, *args: str) -> object:
     """EVALSHA the script, loading it first when Redis does not know it (after a restart)."""
     try:
@@ -67,17 +83,35 @@ def _run_script(client: Redis, lua: str, sha: str, key: str, *args: str) -> obje
         return client.evalsha(sha, 1, key, *args)
 
 
-def take_slot(client: Redis, key: str, *, limit: int, window: float) -> float:
+def new_member() -> str:
+    """A slot's name, unique across processes and hosts (a quarter of uuid4's cost)."""
+    return os.urandom(16).hex()
+
+
+def _window_us(window: float) -> str:
+    return str(max(1, round(window * 1_000_000)))
+
+
+def take_slot(client: Redis, key: str, *, limit: int, window: float, member: str | None = None) -> float:
     """Take one of `limit` slots in `key`'s window of `window` seconds; return 0 when taken.
 
     Otherwise return the seconds until the oldest slot leaves the window (a refusal takes
     no slot). One EVALSHA, so one round trip; only the first call after Redis (re)started
     loads the script, as redis-py's `Script` does. Redis errors propagate to the caller.
+    The slot is named `member` (fresh when None), for `stamp_slot`.
     """
-    member = os.urandom(16).hex()  # unique across processes and hosts (a quarter of uuid4's cost)
-    args = (str(limit), str(max(1, round(window * 1_000_000))), member)
+    args = (str(limit), _window_us(window), member or new_member())
     wait_us = _run_script(client, SLIDING_WINDOW_LUA, SLIDING_WINDOW_SHA, key, *args)
     return int(cast("int", wait_us)) / 1_000_000
+
+
+def stamp_slot(client: Redis, key: str, *, member: str, window: float) -> None:
+    """Move slot `member` of `key`'s window to Redis's now: it leaves the window `window` s later.
+
+    A slot that had already left the window comes back into it. One round trip; Redis errors
+    propagate to the caller.
+    """
+    _run_script(client, STAMP_LUA, STAMP_SHA, key, _window_us(window), member)
 
 
 def extend_pause(client: Redis, key: str, *, seconds: float) -> bool:

@@ -1,6 +1,7 @@
 """A throwaway redis-server on a free loopback port, for tests, benchmarks and the demo.
 
-Nothing is persisted; the process is ours to stop and restart (tests simulate outages).
+Nothing is persisted unless asked (`appendonly=True`: a broker's Redis, as the README
+prescribes); the process is ours to stop and restart (tests simulate outages and restarts).
 `point_cache_at()` makes mojo use it.
 """
 
@@ -67,15 +68,26 @@ def point_cache_at(url: str) -> None:
 
 
 class LocalRedis:
-    """Start, stop and restart a private redis-server bound to 127.0.0.1."""
+    """Start, stop and restart a private redis-server bound to 127.0.0.1.
 
-    def __init__(self, port: int | None = None) -> None:
+    With `appendonly=True` it persists as the README asks of a broker's Redis: an append-only
+    file (fsync every second, Redis's default for `appendonly yes`) in `directory`, kept
+    across `restart()`, so the restarted server has every write the stopped one acknowledged
+    (a stop is a SIGTERM: Redis flushes and fsyncs the file before it exits).
+    """
+
+    def __init__(
+        self, port: int | None = None, *, appendonly: bool = False, directory: str | Path | None = None
+    ) -> None:
         binary = redis_server_binary()
         if binary is None:
             raise RuntimeError(INSTALL_HINT)
         self.binary = binary
         self.port = port or free_port()
-        self.directory = tempfile.mkdtemp(prefix="mojo-redis-")
+        self.appendonly = appendonly
+        if directory is not None:
+            Path(directory).mkdir(parents=True, exist_ok=True)
+        self.directory = str(directory) if directory is not None else tempfile.mkdtemp(prefix="mojo-redis-")
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -94,8 +106,7 @@ class LocalRedis:
                 "127.0.0.1",
                 "--save",
                 "",
-                "--appendonly",
-                "no",
+                *self._persistence(),
                 "--dir",
                 self.directory,
                 "--daemonize",
@@ -119,6 +130,11 @@ class LocalRedis:
                 time.sleep(0.05)
         raise RuntimeError("redis-server did not start in time")
 
+    def _persistence(self) -> list[str]:
+        if not self.appendonly:
+            return ["--appendonly", "no"]
+        return ["--appendonly", "yes", "--appendfsync", "everysec"]
+
     def stop(self) -> None:
         """Stop the server (an outage, as far as mojo can tell)."""
         if self.process is not None and self.process.poll() is None:
@@ -131,7 +147,10 @@ class LocalRedis:
         self.process = None
 
     def restart(self) -> None:
-        """Start the server again on the same port (empty: nothing is persisted)."""
+        """Stop the server and start a new process on the same port and directory.
+
+        It comes back empty, or with its data when it persists (`appendonly=True`).
+        """
         self.stop()
         self.start()
 

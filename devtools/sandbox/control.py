@@ -1,5 +1,6 @@
 """A client for the sandbox's control API (`/__sandbox/…`): faults, latency, down/up, clock, splits,
-entitlements, ticker-details overrides, the earnings calendar's cap, counters, the symbols served.
+entitlements, ticker-details overrides, the earnings calendar's cap, counters, the request log,
+the symbols served.
 
 Tests and benchmarks script the provider's behaviour through it over HTTP, so they work the
 same against an in-process sandbox and one started with `manage.py marketdata_sandbox`.
@@ -11,6 +12,8 @@ from datetime import date, datetime
 from typing import Any
 
 import requests
+
+from devtools.sandbox.state import LoggedRequest
 
 TIMEOUT = (5.0, 30.0)  # connect, read
 
@@ -29,7 +32,8 @@ class SandboxControl:
 
     def reset(self) -> None:
         """Clear faults, latency, down, malformed symbols, the legacy flag, the pinned moment,
-        live splits, entitlements, ticker-details overrides, the calendar's cap and the counters."""
+        live splits, entitlements, ticker-details overrides, the calendar's cap, the counters and
+        the request log."""
         self._post("reset")
 
     def fault(
@@ -131,6 +135,18 @@ class SandboxControl:
         response.raise_for_status()
         counters: dict[str, Any] = response.json()
         return counters
+
+    def requests(self) -> list[LoggedRequest]:
+        """Every provider request answered since the last reset, in order of arrival.
+
+        Each has its arrival and answer times (`time.time()`, comparable with other processes'
+        wall clocks on this host), method, path, endpoint (as `count` names them) and status.
+        A request still in flight is not in it yet; past `state.REQUEST_LOG_SIZE` the oldest answered
+        go first (`counters()["total"]` counts them all).
+        """
+        response = requests.get(f"{self.base_url}/__sandbox/requests", timeout=TIMEOUT)
+        response.raise_for_status()
+        return [LoggedRequest.from_json(raw) for raw in response.json()["requests"]]
 
     def universe(self) -> list[str]:
         """Every symbol the sandbox serves: the 57, then the generated ones (`--universe N`)."""

@@ -2,9 +2,11 @@
 
 Every provider request is counted, then delayed by the configured latency, then answered 503
 while the providers are "down", then given the next scripted fault matching its path, then
-checked for a key, then refused if its entitlement is switched off, then routed. Control
-requests live under `/__sandbox/` and are not counted; `GET /__sandbox/universe` lists the
-symbols served (the 57, then the `universe` generated ones).
+checked for a key, then refused if its entitlement is switched off, then routed; once its
+answer is ready it goes in the request log (arrival and answer times, path, status). Control
+requests live under `/__sandbox/` and are neither counted nor logged; `GET /__sandbox/counters`
+serves the counters, `GET /__sandbox/requests` the log in order of arrival, and
+`GET /__sandbox/universe` the symbols served (the 57, then the `universe` generated ones).
 
     server = SandboxServer(today=date(2026, 11, 24)).start()
     server.control.fault(path="/v3/snapshot/options/AAPL", kind="status", status=429, retry_after=1)
@@ -22,6 +24,7 @@ import struct
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
@@ -129,9 +132,18 @@ class SandboxServer:
         return now.date(), now
 
     def provider(self, method: str, path: str, query: dict[str, str], headers: Any) -> Response:
-        """Answer one provider request: count, latency, down, faults, auth, entitlement, route."""
+        """Answer one provider request and log it: count, latency, down, faults, auth, entitlement, route."""
+        arrival = self.state.count(path)
+        status = 500  # what the handler answers when answering raised
+        try:
+            response = self._answer(method, path, query, headers)
+            status = 0 if response.reset else response.status
+            return response
+        finally:
+            self.state.log(arrival, method=method, path=path, status=status)
+
+    def _answer(self, method: str, path: str, query: dict[str, str], headers: Any) -> Response:
         state = self.state
-        state.count(path)
         if (latency := state.latency) > 0:
             time.sleep(latency)
         if state.down:
@@ -171,6 +183,8 @@ class SandboxServer:
         state = self.state
         if method == "GET" and action == "counters":
             return _ok(state.counters())
+        if method == "GET" and action == "requests":
+            return _ok({"requests": [asdict(request) for request in state.requests()]})
         if method == "GET" and action == "universe":
             return _ok({"symbols": list(self.universe.symbols), "generated": self.universe.extra})
         if method != "POST":

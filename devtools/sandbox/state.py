@@ -1,16 +1,21 @@
 """The sandbox's mutable state: scripted faults, latency, down, malformed symbols, live splits,
-entitlements, ticker-details overrides, the earnings calendar's cap and the counters.
+entitlements, ticker-details overrides, the earnings calendar's cap, the counters and the request log.
 
 One lock guards it all, so request threads and the control API can race safely. Faults are
 deterministic: a queue consumed in order by the provider requests whose path matches.
+
+The request log keeps the last `REQUEST_LOG_SIZE` provider requests answered, each with its
+arrival and answer times on the wall clock (`time.time()`): processes other than the sandbox's
+(workers, a test) compare their own moments with them, and a monotonic clock is per process.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections import Counter
-from dataclasses import dataclass, replace
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -19,6 +24,9 @@ from devtools.sandbox.wire import FMP_CALENDAR_CAP, is_fmp
 
 FaultKind = Literal["status", "hang", "invalid_json", "reset"]
 FAULT_KINDS: tuple[str, ...] = ("status", "hang", "invalid_json", "reset")
+
+# The most requests the log keeps, the oldest answered dropped first: a few 500-symbol cycles.
+REQUEST_LOG_SIZE = 50_000
 
 # Endpoint names the counters report, by path shape.
 _ENDPOINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -105,6 +113,33 @@ class Fault:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """A provider request as it arrived: when (wall clock), and after how many resets."""
+
+    at: float
+    resets: int
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedRequest:
+    """One provider request in the log: when it arrived and when its answer was ready (both
+    `time.time()`), what it asked for (the endpoint as the counters name it) and the status
+    answered (0: the connection was reset, no answer)."""
+
+    arrived: float
+    answered: float
+    method: str
+    path: str
+    endpoint: str
+    status: int
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> LoggedRequest:
+        """The record the control API served as JSON."""
+        return cls(**{field.name: raw[field.name] for field in fields(cls)})
+
+
 class SandboxState:
     """Faults, switches and counters shared by the request threads (thread-safe)."""
 
@@ -123,10 +158,13 @@ class SandboxState:
         self._total = 0
         self._by_endpoint: Counter[str] = Counter()
         self._by_path: Counter[str] = Counter()
+        self._log: deque[LoggedRequest] = deque(maxlen=REQUEST_LOG_SIZE)
+        self._resets = 0
 
     def reset(self) -> None:
         """Clear faults, latency, down, malformed symbols, the legacy flag, the pinned moment,
-        live splits, entitlements, ticker-details overrides, the calendar's cap and the counters."""
+        live splits, entitlements, ticker-details overrides, the calendar's cap, the counters and
+        the request log (requests in flight are left out of it too)."""
         with self._lock:
             self._faults.clear()
             self._latency = 0.0
@@ -141,13 +179,30 @@ class SandboxState:
             self._total = 0
             self._by_endpoint.clear()
             self._by_path.clear()
+            self._log.clear()
+            self._resets += 1
 
-    def count(self, path: str) -> None:
-        """Count one provider request that arrived."""
+    def count(self, path: str) -> Arrival:
+        """Count one provider request that arrived; return its arrival, for `log` once answered."""
         with self._lock:
             self._total += 1
             self._by_endpoint[endpoint_of(path)] += 1
             self._by_path[path] += 1
+            return Arrival(time.time(), self._resets)
+
+    def log(self, arrival: Arrival, *, method: str, path: str, status: int) -> None:
+        """Log a request whose answer is ready now, unless a reset came after it arrived."""
+        with self._lock:
+            if arrival.resets == self._resets:
+                self._log.append(
+                    LoggedRequest(arrival.at, time.time(), method, path, endpoint_of(path), status)
+                )
+
+    def requests(self) -> list[LoggedRequest]:
+        """The logged requests in order of arrival (requests still in flight are not logged yet)."""
+        with self._lock:
+            logged = list(self._log)
+        return sorted(logged, key=lambda request: request.arrived)
 
     def counters(self) -> dict[str, Any]:
         """A snapshot of the counters."""

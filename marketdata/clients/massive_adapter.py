@@ -7,9 +7,10 @@ URL building, parameter encoding, models (``from_dict``) and urllib3 pool, and o
 two seams every request goes through:
 
 - ``_get``: one HTTP request per attempt, run by the shared retry policy
-  (`marketdata.clients.retry`) after the shared throttle; the status, headers and body are
-  seen here once and mapped to mojo's errors (403 "not entitled" → NotEntitled, other
-  401/403 → ProviderAuthError, 404 → TickerNotFound, invalid JSON → MalformedResponse);
+  (`marketdata.clients.retry`) after the shared throttle, whose slot the attempt holds until
+  its answer is back; the status, headers and body are seen here once and mapped to mojo's
+  errors (403 "not entitled" → NotEntitled, other 401/403 → ProviderAuthError, 404 →
+  TickerNotFound, invalid JSON → MalformedResponse);
 - ``_paginate_iter``: follows ``next_url`` page by page (each page its own ``_get``, so
   each page is retried, throttled and counted on its own).
 
@@ -197,8 +198,16 @@ class MassiveRESTClient(RESTClient):
             return UpstreamResponse(resp.status, dict(resp.headers.items()), resp.data)
 
         throttle = self.throttle
+
+        def attempt(timeouts: Timeouts) -> UpstreamResponse:
+            try:
+                return send(timeouts)
+            finally:
+                if throttle is not None:
+                    throttle.answered()  # its slot ages from now: it covers the request's arrival
+
         response = send_with_retry(
-            send,
+            attempt,
             call=scope.call,
             policy=self.policy,
             deadline=scope.deadline,

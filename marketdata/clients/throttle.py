@@ -6,6 +6,15 @@ clock), so gunicorn workers and Celery workers on any host share one quota. Over
 waits for the oldest slot to age out — within its deadline; when the wait would overrun the
 deadline it gets `ProviderRateLimited` with the wait as `retry_after`.
 
+A slot is held until the request's answer is back (`answered`, after every attempt): it is
+stamped again then, so it leaves the window a whole window after the answer, not after the
+moment it was taken. The provider counts a request when it arrives, somewhere between the two;
+a slot that aged from the moment it was taken would let the next request go a whole window
+after it, yet arrive less than a window after it whenever its own trip was quicker — over the
+provider's limit by the jitter of the trips. Held to the answer, no window of the provider's
+sees more than the quota, as long as an attempt ends within a window (timeouts of seconds,
+a window of a minute).
+
 The shared pause (a shared backoff): when Massive answers 429 or 503 with Retry-After, the retry
 policy calls `pause` and every process using the same Redis stops sending until Redis's now +
 Retry-After (capped by the policy's `retry_after_cap`) — not just the caller that got it. The end
@@ -24,7 +33,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import partial
 from typing import TypeVar
@@ -34,7 +43,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from core.deadline import Deadline
-from core.ratelimit import extend_pause, pause_left, take_slot
+from core.ratelimit import extend_pause, new_member, pause_left, stamp_slot, take_slot
 from marketdata.clients.retry import MIN_ATTEMPT_SECONDS
 from marketdata.exceptions import ProviderRateLimited
 from marketdata.metrics import THROTTLE_PAUSES, THROTTLE_WAITS
@@ -55,19 +64,25 @@ class LocalWindow:
     def __init__(self, limit: int, window: float) -> None:
         self.limit = limit
         self.window = window
-        self._taken: deque[float] = deque()
+        self._taken: OrderedDict[str, float] = OrderedDict()  # member: when, oldest first
         self._lock = threading.Lock()
 
-    def try_acquire(self) -> float:
-        """Take a slot and return 0, or return the seconds until one frees."""
+    def try_acquire(self, member: str) -> float:
+        """Take a slot named `member` and return 0, or return the seconds until one frees."""
         with self._lock:
             now = time.monotonic()
-            while self._taken and self._taken[0] <= now - self.window:
-                self._taken.popleft()
+            while self._taken and next(iter(self._taken.values())) <= now - self.window:
+                self._taken.popitem(last=False)
             if len(self._taken) < self.limit:
-                self._taken.append(now)
+                self._taken[member] = now
                 return 0.0
-            return max(1e-6, self._taken[0] + self.window - now)
+            return max(1e-6, next(iter(self._taken.values())) + self.window - now)
+
+    def stamp(self, member: str) -> None:
+        """Move slot `member` to now (the newest), back into the window if it had left."""
+        with self._lock:
+            self._taken.pop(member, None)
+            self._taken[member] = time.monotonic()
 
 
 class LocalPause:
@@ -112,9 +127,13 @@ class RedisWindow:
         self.window = window
         self._client = client
 
-    def try_acquire(self) -> float:
-        """Take a slot and return 0, or return the seconds until one frees (raises RedisError)."""
-        return take_slot(self._client, self.key, limit=self.limit, window=self.window)
+    def try_acquire(self, member: str) -> float:
+        """Take a slot named `member` and return 0, or the seconds until one frees (raises RedisError)."""
+        return take_slot(self._client, self.key, limit=self.limit, window=self.window, member=member)
+
+    def stamp(self, member: str) -> None:
+        """Move slot `member` to Redis's now, back into the window if it had left (raises RedisError)."""
+        stamp_slot(self._client, self.key, member=member, window=self.window)
 
 
 class RedisPause:
@@ -154,6 +173,7 @@ class UpstreamThrottle:
         self._redis: RedisWindow | None = None
         self._redis_pause: RedisPause | None = None
         self._redis_failing = False
+        self._held = threading.local()  # the slot this thread's request holds: `member`
         if redis_url:
             client = redis_client(redis_url)
             self._redis_pause = RedisPause(client, f"{key}:paused_until")
@@ -166,7 +186,10 @@ class UpstreamThrottle:
         return self.limit is not None
 
     def acquire(self, deadline: Deadline | None) -> None:
-        """Wait out a pause, then take a slot, within `deadline`; raise ProviderRateLimited when it cannot."""
+        """Wait out a pause, then take a slot, within `deadline`; raise ProviderRateLimited when it cannot.
+
+        The slot is this thread's until `answered()`, which the caller runs once the request is over.
+        """
         counted = False
         while True:
             wait, paused = self._next_wait()
@@ -178,6 +201,15 @@ class UpstreamThrottle:
                 THROTTLE_WAITS.labels(self.provider).inc()
                 counted = True
             time.sleep(wait + _WAKE_MARGIN_SECONDS)
+
+    def answered(self) -> None:
+        """Say that this thread's request is over (answered, or failed): its slot ages from now."""
+        member: str | None = getattr(self._held, "member", None)
+        if member is None or self._local is None:
+            return
+        self._held.member = None
+        shared = partial(self._redis.stamp, member) if self._redis is not None else None
+        self._shared(shared, partial(self._local.stamp, member))
 
     def pause(self, seconds: float) -> None:
         """Pause every process's requests for `seconds` (a Retry-After), unless paused longer."""
@@ -202,8 +234,12 @@ class UpstreamThrottle:
             return paused, True
         if self._local is None:
             return 0.0, False
-        shared_slot = self._redis.try_acquire if self._redis is not None else None
-        return self._shared(shared_slot, self._local.try_acquire), False
+        member = new_member()
+        shared_slot = partial(self._redis.try_acquire, member) if self._redis is not None else None
+        wait = self._shared(shared_slot, partial(self._local.try_acquire, member))
+        if wait <= 0:
+            self._held.member = member
+        return wait, False
 
     def _refusal(self, wait: float, *, paused: bool) -> ProviderRateLimited:
         """Log why a caller is not waiting `wait` seconds and return its error."""

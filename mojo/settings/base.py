@@ -158,6 +158,10 @@ CELERY_RESULT_EXPIRES = 24 * 60 * 60
 CELERY_TIMEZONE = "America/New_York"  # beat's schedules are the market's hours
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_SEND_TASK_EVENTS = True
+# Each worker serves its own Prometheus metrics (tasks, durations, queue depth) from its main
+# process on this port; 0 = off. Two workers on one host need two ports. Loopback by default.
+CELERY_METRICS_PORT: int = env.int("CELERY_METRICS_PORT", default=0)
+CELERY_METRICS_ADDR: str = env("CELERY_METRICS_ADDR", default="127.0.0.1")
 
 # --- REST framework ----------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -8,7 +8,7 @@ import pytest
 from django_redis import get_redis_connection
 from redis import Redis
 
-from core.ratelimit import take_slot
+from core.ratelimit import stamp_slot, take_slot
 
 
 @pytest.fixture
@@ -53,3 +53,16 @@ def test_a_slot_that_left_the_window_frees_its_place(client: Redis, key: str) ->
 def test_the_script_is_loaded_again_when_redis_has_forgotten_it(client: Redis, key: str) -> None:
     client.script_flush()
     assert [take_slot(client, key, limit=1, window=30.0) == 0 for _ in range(2)] == [True, False]
+
+
+def test_a_stamped_slot_leaves_the_window_a_whole_window_after_its_stamp(client: Redis, key: str) -> None:
+    slot_taken_ago(client, key, 10.0)
+    stamp_slot(client, key, member="past-10.0", window=30.0)
+    # Without the stamp it would leave in 20 s; it is now the slot of this moment.
+    assert 29.0 < take_slot(client, key, limit=1, window=30.0) <= 30.0 and client.zcard(key) == 1
+
+
+def test_a_slot_stamped_after_it_left_the_window_is_back_in_it(client: Redis, key: str) -> None:
+    slot_taken_ago(client, key, 31.0)
+    stamp_slot(client, key, member="past-31.0", window=30.0)
+    assert 29.0 < take_slot(client, key, limit=1, window=30.0) <= 30.0

@@ -85,16 +85,28 @@ def node_name(name: str) -> str:
     return f"{name}@{os.uname().nodename}"
 
 
-def start_worker(env: dict[str, str], name: str, *, concurrency: int = 2) -> subprocess.Popen[bytes]:
-    """Start a worker "host" (prefork, its own node name) and wait until it answers a remote-control ping."""
+def start_worker(
+    env: dict[str, str],
+    name: str,
+    *,
+    concurrency: int = 2,
+    log: Path | None = None,
+    args: Sequence[str] = (),
+) -> subprocess.Popen[bytes]:
+    """Start a worker "host" (prefork, its own node name) and wait until it answers a remote-control ping.
+
+    Its output (warnings and errors) goes to `log` when given, else nowhere; `args` are more
+    `celery worker` options (e.g. `-Q` queues).
+    """
     node = node_name(name)
-    process = subprocess.Popen(
-        celery("worker", "-P", "prefork", "-c", str(concurrency), "-n", node, "-l", "WARNING"),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with Path(log or os.devnull).open("ab") as output:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(
+            celery("worker", "-P", "prefork", "-c", str(concurrency), "-n", node, "-l", "WARNING", *args),
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     for _ in range(int(WORKER_START_SECONDS / 5)):
         pinged = subprocess.run(
             celery("inspect", "ping", "-d", node, "-t", "5"),
@@ -109,6 +121,19 @@ def start_worker(env: dict[str, str], name: str, *, concurrency: int = 2) -> sub
             return process
         assert process.poll() is None, "the worker exited"
     raise AssertionError(f"the worker never answered a ping: {pinged.stdout}{pinged.stderr}")
+
+
+def answers_ping(env: dict[str, str], name: str, *, timeout: float = 5.0) -> bool:
+    """True when the worker `name` answers `celery inspect ping` within `timeout` seconds."""
+    pinged = subprocess.run(
+        celery("inspect", "ping", "-d", node_name(name), "-t", str(timeout)),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=timeout + WORKER_START_SECONDS,
+        check=False,
+    )
+    return pinged.returncode == 0
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -127,6 +152,12 @@ def last_cycle(database: Path) -> dict[str, Any]:
         db.row_factory = sqlite3.Row
         row = db.execute("SELECT * FROM marketdata_refreshcycle ORDER BY id DESC LIMIT 1").fetchone()
     return dict(row)
+
+
+def chain_calls(sandbox: Any) -> int:
+    """How many option-chain requests the sandbox has served (a cycle's parts have started)."""
+    by_path: dict[str, int] = sandbox.control.counters()["by_path"]
+    return sum(n for path, n in by_path.items() if path.startswith("/v3/snapshot/options/"))
 
 
 def wait_for(condition: Callable[[], bool], what: str, seconds: float = 60.0) -> None:

@@ -10,6 +10,7 @@ import uuid
 from datetime import date
 
 import pytest
+import redis as redis_py
 from django.conf import settings
 from prometheus_client import REGISTRY
 
@@ -81,6 +82,17 @@ def test_without_a_redis_url_the_limit_holds_per_process(key: str) -> None:
     limiter.acquire(None)
     with pytest.raises(ProviderRateLimited):
         limiter.acquire(Deadline(0.5))
+
+
+def test_without_redis_a_slot_ages_from_the_answer_not_from_when_it_was_taken(key: str) -> None:
+    limiter = throttle(1, key=key, redis_url="")
+    limiter.acquire(None)
+    time.sleep(0.5)  # the request's trip
+    limiter.answered()
+    with pytest.raises(ProviderRateLimited) as caught:
+        limiter.acquire(Deadline(0.5))
+    retry_after = caught.value.retry_after
+    assert retry_after is not None and retry_after > 29.5  # 30 s from the answer, not from the take
 
 
 def test_no_limit_never_waits(key: str) -> None:
@@ -188,3 +200,17 @@ def test_with_redis_stopped_massive_calls_are_still_limited_per_process(
     with pytest.raises(ProviderRateLimited):
         client.get_daily_bars("AAPL", date(2026, 11, 2), date(2026, 11, 24), deadline=Deadline(5.0))
     assert sandbox.control.count("aggs") == 2
+
+
+def test_a_massive_requests_slot_ages_from_the_moment_its_answer_came_back(sandbox, settings) -> None:
+    settings.MASSIVE_RATE_LIMIT_PER_MINUTE = 1
+    settings.MASSIVE_RATE_LIMIT_WINDOW = 60.0
+    sandbox.control.latency(0.2)  # answered well after the slot was taken
+    get_massive_client().get_daily_bars("AAPL", date(2026, 11, 2), date(2026, 11, 24), deadline=Deadline(5.0))
+
+    ((_, slot_us),) = redis_py.Redis.from_url(settings.REDIS_URL).zrange(
+        "mojo:throttle:massive", 0, -1, withscores=True
+    )
+    (request,) = sandbox.control.requests()
+    # Redis's clock and the sandbox's are this host's wall clock: the slot is stamped after the answer.
+    assert slot_us >= request.answered * 1_000_000 > request.arrived * 1_000_000
