@@ -72,7 +72,7 @@ class WatchlistView(GenericAPIView[WatchlistItem]):
     @extend_schema(
         operation_id="watchlist_list",
         summary="The requesting user's watchlist",
-        responses={200: WatchlistItemSerializer(many=True), **error_responses(401, 404, 429)},
+        responses={200: WatchlistItemSerializer(many=True), **error_responses(400, 401, 404, 429)},
     )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(selectors.watchlist_for(_owner(request)))
