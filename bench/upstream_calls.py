@@ -122,11 +122,19 @@ from watchlist.models import Position, Ticker
 owner, _ = User.objects.get_or_create(username="bench")
 contracts = json.loads(os.environ["BENCH_CONTRACTS"])
 tickers = {s: Ticker.objects.get_or_create(symbol=s)[0] for s in {s for s, _ in contracts}}
-Position.objects.bulk_create(
+legs = [
     Position(owner=owner, ticker=tickers[s], instrument="option", option_ticker=t, quantity=-1,
              multiplier=100, entry_price=Decimal("2.50"), opened_at=clock.now(), strategy="csp")
     for s, t in contracts
-)
+]
+if any(field.name == "trade" for field in Position._meta.get_fields()):  # a side with trades
+    from watchlist.models import Trade
+    trades = Trade.objects.bulk_create(
+        Trade(owner=owner, ticker=leg.ticker, strategy="csp", opened_at=leg.opened_at) for leg in legs
+    )
+    for leg, trade in zip(legs, trades):
+        leg.trade = trade
+Position.objects.bulk_create(legs)
 print(json.dumps({"positions": Position.objects.filter(closed_at__isnull=True).count()}))
 """
 # The rebuild, timed inside the side's process (Django set up, Redis and database connected).

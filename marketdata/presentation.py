@@ -25,7 +25,7 @@ _POLICY: tuple[tuple[int | None, tuple[str, ...]], ...] = (
     (PRICE, (
         "price", "spot", "chain_spot", "change", "last_close", "sma_20", "sma_50", "sma_200",
         "high_52w", "low_52w", "atr_14", "strike", "bid", "ask", "mid", "premium", "net_debit",
-        "breakeven", "current_price", "entry_price", "exit_price",
+        "breakeven", "current_price", "entry_price", "exit_price", "fees",
     )),
     (MONEY, (
         "max_profit", "capital", "market_value", "unrealised_pnl", "realised_pnl", "net_delta",
@@ -41,7 +41,7 @@ _POLICY: tuple[tuple[int | None, tuple[str, ...]], ...] = (
     (WHOLE, (
         "avg_volume_20", "strength", "dte", "days_to_earnings", "open_interest", "iv_history_days",
         "min_dte", "max_dte", "expiration_count", "contract_count", "signal_counts", "positions",
-        "quantity", "multiplier", "id",
+        "quantity", "multiplier", "id", "trade",
     )),
     (AS_SENT, ("open", "high", "low", "close", "volume", "vwap")),
 )  # fmt: skip

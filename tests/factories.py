@@ -14,9 +14,18 @@ from decimal import Decimal
 import factory
 from django.contrib.auth.models import User
 
-from marketdata import occ
+from marketdata import clock, occ
 from marketdata.symbols import option_root
-from watchlist.models import Instrument, Position, Strategy, Ticker, WatchlistItem
+from watchlist.models import (
+    LEG_TO_TRADE_STRATEGY,
+    Instrument,
+    Position,
+    Strategy,
+    Ticker,
+    Trade,
+    TradeStrategy,
+    WatchlistItem,
+)
 
 PASSWORD = "correct-horse-battery-staple"
 EXPIRATION = date(2026, 12, 18)
@@ -59,6 +68,18 @@ class WatchlistItemFactory(factory.django.DjangoModelFactory[WatchlistItem]):
     ticker = factory.SubFactory(TickerFactory)
 
 
+class TradeFactory(factory.django.DjangoModelFactory[Trade]):
+    """An open trade; its legs are PositionFactory's (`PositionFactory(trade=trade, …)`)."""
+
+    class Meta:
+        model = Trade
+
+    owner = factory.SubFactory(UserFactory)
+    ticker = factory.SubFactory(TickerFactory)
+    strategy = TradeStrategy.STOCK
+    notes = ""
+
+
 class PositionFactory(factory.django.DjangoModelFactory[Position]):
     """An open long stock position; `PositionFactory.create(option=True)` makes a cash-secured put."""
 
@@ -86,3 +107,15 @@ class PositionFactory(factory.django.DjangoModelFactory[Position]):
     entry_price = Decimal("150.0000")
     strategy = Strategy.STOCK
     notes = ""
+    opened_at = factory.LazyFunction(clock.now)
+    closed_at = None
+    # A one-leg trade of the leg's strategy, as `position_open` makes one.
+    trade = factory.LazyAttribute(
+        lambda position: TradeFactory(
+            owner=position.owner,
+            ticker=position.ticker,
+            strategy=LEG_TO_TRADE_STRATEGY.get(position.strategy, TradeStrategy.OTHER),
+            opened_at=position.opened_at,
+            closed_at=position.closed_at,
+        )
+    )

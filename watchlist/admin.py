@@ -282,6 +282,12 @@ class PositionForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _disable_on_change(self, IMMUTABLE_FIELDS)
+        if "fees" in self.fields:
+            self.fields["fees"].required = False  # none paid
+
+    def clean_fees(self) -> Decimal:
+        fees: Decimal | None = self.cleaned_data.get("fees")
+        return Decimal(0) if fees is None else fees
 
 
 @admin.register(Position)
@@ -310,10 +316,24 @@ class PositionAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("owner", "ticker", "instrument", "option_ticker", "strategy")}),
         ("Contract (from the option ticker)", {"fields": ("contract_type", "strike", "expiration")}),
-        ("Size and prices", {"fields": ("quantity", "multiplier", "entry_price", "opened_at")}),
+        ("Size and prices", {"fields": ("quantity", "multiplier", "entry_price", "fees", "opened_at")}),
         ("Closing", {"fields": ("closed_at", "exit_price", "status_display")}),
-        (None, {"fields": ("notes",)}),
+        (None, {"fields": ("trade", "notes")}),
     )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Position | None = None) -> tuple[str, ...]:
+        # A new position opens a one-leg trade of its own (`services.position_save`).
+        return (*self.readonly_fields, "trade")
+
+    def save_model(self, request: HttpRequest, obj: Position, form: Any, change: bool) -> None:
+        services.position_save(position=obj)
+
+    def delete_model(self, request: HttpRequest, obj: Position) -> None:
+        services.position_delete(position=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Position]) -> None:
+        for position in queryset.select_related("trade"):
+            services.position_delete(position=position)
 
     @admin.display(description="status", ordering="closed_at")
     def status_display(self, obj: Position) -> str:

@@ -106,7 +106,9 @@ class PositionInputSerializer(serializers.ModelSerializer[Position]):
         # answer 400 with the offending field named.
         extra_kwargs = {
             "entry_price": {"coerce_to_string": False, "min_value": SMALLEST_PRICE},
-            "exit_price": {"coerce_to_string": False, "min_value": SMALLEST_PRICE},
+            # 0: a leg that expired worthless, or was assigned.
+            "exit_price": {"coerce_to_string": False, "min_value": 0},
+            "fees": {"coerce_to_string": False, "min_value": 0},
             "multiplier": {"min_value": 1},
         }
 
@@ -181,6 +183,7 @@ class PositionSerializer(serializers.ModelSerializer[Position]):
         model = Position
         fields = (
             "id",
+            "trade",
             "ticker",
             "instrument",
             "option_ticker",
@@ -193,14 +196,17 @@ class PositionSerializer(serializers.ModelSerializer[Position]):
             "opened_at",
             "closed_at",
             "exit_price",
+            "fees",
             "status",
             "strategy",
             "notes",
         )
         read_only_fields = fields
         extra_kwargs = {
+            "trade": {"help_text": "The trade this position is a leg of (`/api/v1/trades/{id}/`)."},
             "entry_price": {"coerce_to_string": False},
             "exit_price": {"coerce_to_string": False},
+            "fees": {"coerce_to_string": False},
         }
 
 

@@ -23,7 +23,16 @@ from marketdata.exceptions import UnknownSymbol
 from marketdata.models import RefreshCycle
 from marketdata.symbols import normalize_symbol
 from watchlist import selectors
-from watchlist.models import IMMUTABLE_MESSAGE, POSITION_INPUT_FIELDS, Position, Ticker, WatchlistItem
+from watchlist.models import (
+    IMMUTABLE_MESSAGE,
+    LEG_TO_TRADE_STRATEGY,
+    POSITION_INPUT_FIELDS,
+    Position,
+    Ticker,
+    Trade,
+    TradeStrategy,
+    WatchlistItem,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -108,9 +117,14 @@ def position_open(
     opened_at: datetime | None = None,
     closed_at: datetime | None = None,
     exit_price: Decimal | None = None,
+    fees: Decimal = Decimal(0),
     notes: str = "",
 ) -> Position:
-    """Record a position for the user; raise ValidationError (nothing saved) when it is invalid."""
+    """Record a position for the user as a one-leg trade; raise ValidationError (nothing saved) when invalid.
+
+    The trade's strategy maps from the leg's (`pmcc_long`, `pmcc_short` → `pmcc`); the leg rules
+    of `trade_open` do not apply (a position is validated as it always was).
+    """
     symbol = ticker_ensure_known(symbol=symbol)  # may wait on the provider: outside the transaction
     with transaction.atomic():
         position = Position(
@@ -123,13 +137,32 @@ def position_open(
             opened_at=opened_at or clock.now(),
             closed_at=closed_at,
             exit_price=exit_price,
+            fees=fees,
             strategy=strategy,
             notes=notes,
         )
         if multiplier is not None:  # otherwise clean() sets the instrument's default
             position.multiplier = multiplier
-        position.full_clean()
-        position.save()
+        position.full_clean(exclude=["trade"])
+        return position_save(position=position)
+
+
+@transaction.atomic
+def position_save(*, position: Position) -> Position:
+    """Save a validated position (`position_open`, the admin's form): a new one opens a one-leg trade."""
+    if position.trade_id is None:
+        trade = Trade(
+            owner=position.owner,
+            ticker=position.ticker,
+            strategy=LEG_TO_TRADE_STRATEGY.get(position.strategy, TradeStrategy.OTHER),
+            opened_at=position.opened_at,
+            closed_at=position.closed_at,
+        )
+        trade.full_clean()
+        trade.save()
+        position.trade = trade
+    position.save()
+    trade_dates_sync(position.trade)
     return position
 
 
@@ -149,13 +182,36 @@ def position_update(*, position: Position, symbol: str | None = None, **fields: 
         setattr(position, name, value)
     position.full_clean()
     position.save()
+    trade_dates_sync(position.trade)
     return position
 
 
 @transaction.atomic
 def position_delete(*, position: Position) -> None:
-    """Delete a position (closed positions are better closed than deleted: they keep history)."""
+    """Delete a position (closed positions are better closed than deleted: they keep history).
+
+    Its trade goes with its last leg; otherwise the trade's status follows the legs left.
+    """
+    trade = position.trade
     position.delete()
+    if not trade.legs.exists():
+        trade.delete()
+    else:
+        trade_dates_sync(trade)
+
+
+def trade_dates_sync(trade: Trade) -> None:
+    """A trade opens with its first leg and closes with its last (reopening when a leg reopens)."""
+    legs = list(trade.legs.values_list("opened_at", "closed_at"))
+    if not legs:
+        return
+    opened_at = min(opened for opened, _ in legs)
+    closes = [closed for _, closed in legs]
+    closed_at = None if any(at is None for at in closes) else max(at for at in closes if at is not None)
+    if (opened_at, closed_at) != (trade.opened_at, trade.closed_at):
+        trade.opened_at, trade.closed_at = opened_at, closed_at
+        trade.full_clean()
+        trade.save(update_fields=["opened_at", "closed_at"])
 
 
 def market_data_refresh_selected(

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import Model
 
-from tests.factories import PositionFactory, TickerFactory, UserFactory, WatchlistItemFactory
+from tests.factories import PositionFactory, TickerFactory, TradeFactory, UserFactory, WatchlistItemFactory
 from watchlist.models import IMMUTABLE_MESSAGE, Instrument, Position, Strategy, Ticker
 
 pytestmark = pytest.mark.django_db
@@ -19,10 +19,12 @@ OPENED = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 
 
 def _stock(**overrides):
-    """An unsaved, valid stock position (AAPL, 100 shares)."""
+    """An unsaved, valid stock position (AAPL, 100 shares), a leg of a saved trade."""
+    owner, ticker = UserFactory.create(), TickerFactory.create(symbol="AAPL")
     fields = {
-        "owner": UserFactory.create(),
-        "ticker": TickerFactory.create(symbol="AAPL"),
+        "owner": owner,
+        "ticker": ticker,
+        "trade": TradeFactory.create(owner=owner, ticker=ticker, opened_at=OPENED),
         "instrument": Instrument.STOCK,
         "quantity": 100,
         "entry_price": Decimal("150"),
@@ -149,7 +151,8 @@ def test_position_str_reads_like_a_trade():
         ({"quantity": 0}, "quantity"),
         ({"entry_price": Decimal("0")}, "entry_price"),
         ({"entry_price": Decimal("-1")}, "entry_price"),
-        ({"closed_at": OPENED + timedelta(days=1), "exit_price": Decimal("0")}, "exit_price"),
+        ({"closed_at": OPENED + timedelta(days=1), "exit_price": Decimal("-0.01")}, "exit_price"),
+        ({"fees": Decimal("-0.65")}, "fees"),
         ({"exit_price": Decimal("160")}, "closed_at"),
         ({"closed_at": OPENED + timedelta(days=1)}, "exit_price"),
         ({"closed_at": OPENED - timedelta(seconds=1), "exit_price": Decimal("160")}, "closed_at"),
@@ -188,6 +191,12 @@ def test_closed_position_with_exit_passes():
     position = _stock(closed_at=OPENED + timedelta(days=3), exit_price=Decimal("171.25"))
     position.full_clean()
     assert position.status == "closed"
+
+
+def test_a_leg_that_expired_worthless_closes_at_zero_and_fees_are_kept():
+    position = _option(closed_at=OPENED + timedelta(days=30), exit_price=Decimal("0"), fees=Decimal("1.30"))
+    position.full_clean()
+    assert (position.status, position.exit_price, position.fees) == ("closed", 0, Decimal("1.30"))
 
 
 def _saved_option() -> Position:
@@ -229,6 +238,7 @@ def test_editable_fields_of_a_saved_position_can_change():
         {"quantity": 0},
         {"entry_price": Decimal("0")},
         {"closed_at": OPENED + timedelta(days=1), "exit_price": Decimal("-1")},
+        {"fees": Decimal("-1")},
         {"exit_price": Decimal("160")},
         {"closed_at": OPENED + timedelta(days=1)},
         {"closed_at": OPENED - timedelta(days=1), "exit_price": Decimal("160")},

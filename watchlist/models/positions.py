@@ -1,15 +1,9 @@
-"""Tickers, watchlists and positions.
-
-Every invariant the database can express is a `Meta.constraints` entry; `full_clean()` checks
-them too (Django validates constraints), and `Position.validate_constraints` files each failure
-under the field it concerns. `clean()` holds only what SQL cannot say: symbol normalisation,
-option-ticker syntax, "the option root belongs to the ticker" and immutability after creation.
-Admin and services both go through `full_clean()`, so the rules live here once.
-"""
+"""Tickers, watchlists and positions: a position is one leg of a trade (`watchlist.models.trades`)."""
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -119,6 +113,7 @@ POSITION_INPUT_FIELDS = (
     "opened_at",
     "closed_at",
     "exit_price",
+    "fees",
     "strategy",
     "notes",
 )
@@ -134,9 +129,10 @@ def _check(condition: Q, name: str, message: str) -> models.CheckConstraint:
 
 
 class Position(models.Model):
-    """A stock or option position a user holds (or held: closed positions keep their exit)."""
+    """A stock or option position a user holds (or held: closed positions keep their exit): a trade's leg."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="positions")
+    trade = models.ForeignKey("watchlist.Trade", on_delete=models.CASCADE, related_name="legs")
     ticker = models.ForeignKey(Ticker, on_delete=models.PROTECT, related_name="positions")
     instrument = models.CharField(max_length=8, choices=Instrument.choices)
     # NULL, not "", means "no contract": the constraints pair it with instrument=stock.
@@ -156,6 +152,12 @@ class Position(models.Model):
     exit_price = models.DecimalField(
         max_digits=PRICE_MAX_DIGITS, decimal_places=PRICE_DECIMAL_PLACES, null=True, blank=True
     )
+    fees = models.DecimalField(
+        max_digits=PRICE_MAX_DIGITS,
+        decimal_places=PRICE_DECIMAL_PLACES,
+        default=Decimal(0),
+        help_text="Commissions and fees paid for this leg, opening and closing (dollars).",
+    )
     strategy = models.CharField(max_length=16, choices=Strategy.choices)
     notes = models.TextField(blank=True)
 
@@ -170,7 +172,8 @@ class Position(models.Model):
         "position_multiplier_positive": "multiplier",
         "position_stock_multiplier_one": "multiplier",
         "position_entry_price_positive": "entry_price",
-        "position_exit_price_positive": "exit_price",
+        "position_exit_price_nonnegative": "exit_price",
+        "position_fees_nonnegative": "fees",
         "position_exit_price_needs_closed_at": "closed_at",
         "position_closed_at_needs_exit_price": "exit_price",
         "position_closed_after_opened": "closed_at",
@@ -221,10 +224,11 @@ class Position(models.Model):
             ),
             _check(Q(entry_price__gt=0), "position_entry_price_positive", "The entry price must be above 0."),
             _check(
-                Q(exit_price__isnull=True) | Q(exit_price__gt=0),
-                "position_exit_price_positive",
-                "The exit price must be above 0.",
+                Q(exit_price__isnull=True) | Q(exit_price__gte=0),
+                "position_exit_price_nonnegative",
+                "The exit price cannot be negative (a leg that expires or is assigned closes at 0).",
             ),
+            _check(Q(fees__gte=0), "position_fees_nonnegative", "Fees cannot be negative."),
             _check(
                 Q(exit_price__isnull=True) | Q(closed_at__isnull=False),
                 "position_exit_price_needs_closed_at",
