@@ -1,13 +1,20 @@
 """Massive's options chain snapshot and single-contract snapshot, as the sandbox serves them.
 
 Chain records are serialised once per (symbol, today) and pages are joined from the bytes;
-`next_url` cursors are absolute, as the provider's are.
+`next_url` cursors are absolute, as the provider's are. A generated symbol's chain is priced
+once per (symbol, moment, expiries asked) and then kept deflated within a memory budget
+(`PACKED_BUDGET_BYTES`), so a universe of thousands is not repriced by every refresh.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import json
+import threading
+import zlib
+from array import array
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -38,13 +45,20 @@ CHAIN_LIMIT_MAX = 250
 
 @dataclass(frozen=True, slots=True)
 class _ChainIndex:
-    records: tuple[dict[str, Any], ...]
     bodies: tuple[bytes, ...]
     expirations: tuple[str, ...]
     types: tuple[str, ...]
     strikes: tuple[float, ...]
     by_ticker: dict[str, int]
     orders: dict[str, tuple[int, ...]]
+    kept: tuple[dict[str, Any], ...] | None = None  # the records themselves (a UNIVERSE symbol's)
+
+    def record(self, position: int) -> dict[str, Any]:
+        """The record at `position`: kept, or decoded from its body (equal either way)."""
+        if self.kept is not None:
+            return self.kept[position]
+        record: dict[str, Any] = json.loads(self.bodies[position])
+        return record
 
 
 def _index_at(request: Request, symbol: str, expiries: tuple[date, ...] | None = None) -> _ChainIndex:
@@ -63,44 +77,152 @@ def _index_at(request: Request, symbol: str, expiries: tuple[date, ...] | None =
 @functools.lru_cache(maxsize=256)
 def _chain_index(symbol: str, today: date, spot: float | None, live: tuple[Split, ...]) -> _ChainIndex:
     """A UNIVERSE symbol's chain index, kept for the 256 latest (symbol, moment)s."""
-    return _indexed(symbol, today, spot, live)
+    return _of_records(data.chain_records(symbol, today, spot, splits=live), keep=True)
 
 
 @functools.lru_cache(maxsize=16)
 def _generated_chain_index(
     symbol: str, today: date, spot: float | None, live: tuple[Split, ...], expiries: tuple[date, ...] | None
 ) -> _ChainIndex:
-    """A generated symbol's index of some expiries: only the latest few, those being paged
-    through (thousands of symbols pass by)."""
-    return _indexed(symbol, today, spot, live, expiries)
+    """A generated symbol's index of some expiries, unpacked: the latest few, those being paged
+    through. Priced once per (symbol, moment, expiries) while the packed store keeps it."""
+    key = (symbol, today, spot, live, expiries)
+    if (packed := PACKED.get(key)) is not None:
+        return packed.unpacked()
+    index = _of_records(data.chain_records(symbol, today, spot, splits=live, expiries=expiries), keep=False)
+    PACKED.put(key, _Packed.of(index))
+    return index
 
 
-def _indexed(
-    symbol: str,
-    today: date,
-    spot: float | None,
-    live: tuple[Split, ...],
-    expiries: tuple[date, ...] | None = None,
-) -> _ChainIndex:
-    records = data.chain_records(symbol, today, spot, splits=live, expiries=expiries)
+_ENCODER = json.JSONEncoder(separators=(",", ":"))  # what json.dumps(separators=…) builds per call
+
+
+def _of_records(records: tuple[dict[str, Any], ...], *, keep: bool) -> _ChainIndex:
+    """The index of records in ticker order; `keep`: keep the records too, not only their bodies."""
     details = [record["details"] for record in records]
-    expirations = tuple(d["expiration_date"] for d in details)
-    strikes = tuple(float(d["strike_price"]) for d in details)
-    indices = range(len(records))
-    return _ChainIndex(
-        records=records,
-        bodies=tuple(json.dumps(record, separators=(",", ":")).encode() for record in records),
-        expirations=expirations,
+    return _assembled(
+        bodies=tuple(_ENCODER.encode(record).encode() for record in records),
+        tickers=[d["ticker"] for d in details],
+        expirations=tuple(d["expiration_date"] for d in details),
         types=tuple(d["contract_type"] for d in details),
+        strikes=tuple(float(d["strike_price"]) for d in details),
+        kept=records if keep else None,
+    )
+
+
+def _assembled(
+    *,
+    bodies: tuple[bytes, ...],
+    tickers: list[str],
+    expirations: tuple[str, ...],
+    types: tuple[str, ...],
+    strikes: tuple[float, ...],
+    kept: tuple[dict[str, Any], ...] | None = None,
+) -> _ChainIndex:
+    indices = range(len(bodies))
+    return _ChainIndex(
+        bodies=bodies,
+        expirations=expirations,
+        types=types,
         strikes=strikes,
-        by_ticker={d["ticker"]: i for i, d in enumerate(details)},
+        by_ticker={ticker: i for i, ticker in enumerate(tickers)},
         # records are already in ticker order; the others tie-break on it
         orders={
             "ticker": tuple(indices),
             "expiration_date": tuple(sorted(indices, key=lambda i: expirations[i])),
             "strike_price": tuple(sorted(indices, key=lambda i: strikes[i])),
         },
+        kept=kept,
     )
+
+
+# --- generated indexes, packed --------------------------------------------------------------
+# Pricing and encoding a generated symbol's two chain windows costs 35–40 ms of CPU; a sandbox
+# serving 5,000 of them to a refresh every few minutes would spend its time (and the machine's)
+# repricing the same answers. Once priced, an index is kept deflated (~75 KB for a symbol's two
+# windows, against ~390 KB of JSON) and unpacked in about a millisecond.
+PACKED_BUDGET_BYTES = 512 * 1024 * 1024
+_TYPE_CODES = {"call": ord("c"), "put": ord("p")}
+_TYPES = {code: name for name, code in _TYPE_CODES.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class _Packed:
+    """A generated chain index, deflated: what `_assembled` needs to rebuild it."""
+
+    bodies: bytes  # the records' bodies, joined and deflated
+    ends: array[int]  # where each body ends in the inflated bytes
+    tickers: bytes  # the records' tickers, newline-joined and deflated
+    expirations: tuple[str, ...]  # the distinct expiration dates, in order
+    expiry_of: bytes  # each record's position in `expirations`
+    types: bytes  # each record's contract type, c or p
+    strikes: array[float]
+
+    @classmethod
+    def of(cls, index: _ChainIndex) -> _Packed:
+        """Pack an index of unique tickers (a chain's) and fewer than 256 expiries."""
+        distinct = tuple(dict.fromkeys(index.expirations))
+        position = {expiry: i for i, expiry in enumerate(distinct)}
+        return cls(
+            bodies=zlib.compress(b"".join(index.bodies), 1),
+            ends=array("I", itertools.accumulate(len(body) for body in index.bodies)),
+            tickers=zlib.compress("\n".join(index.by_ticker).encode(), 1),
+            expirations=distinct,
+            expiry_of=bytes(position[expiry] for expiry in index.expirations),
+            types=bytes(_TYPE_CODES[contract_type] for contract_type in index.types),
+            strikes=array("d", index.strikes),
+        )
+
+    @property
+    def size(self) -> int:
+        """Bytes held, roughly."""
+        arrays = len(self.ends) * self.ends.itemsize + len(self.strikes) * self.strikes.itemsize
+        return len(self.bodies) + len(self.tickers) + len(self.expiry_of) + len(self.types) + arrays + 400
+
+    def unpacked(self) -> _ChainIndex:
+        """The index as `_of_records` built it (the records are decoded from their bodies on demand)."""
+        joined = zlib.decompress(self.bodies)
+        starts = itertools.chain((0,), self.ends)
+        bodies = tuple(joined[start:end] for start, end in zip(starts, self.ends, strict=False))
+        return _assembled(
+            bodies=bodies,
+            tickers=zlib.decompress(self.tickers).decode().split("\n") if bodies else [],
+            expirations=tuple(self.expirations[i] for i in self.expiry_of),
+            types=tuple(_TYPES[code] for code in self.types),
+            strikes=tuple(self.strikes),
+        )
+
+
+class _PackedStore:
+    """Packed indexes by key; beyond `budget` bytes the least recently used are dropped."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.bytes = 0
+        self._entries: OrderedDict[tuple[Any, ...], _Packed] = OrderedDict()
+        self._lock = threading.Lock()  # the server answers on many threads
+
+    def get(self, key: tuple[Any, ...]) -> _Packed | None:
+        """The packed index under `key`, or None."""
+        with self._lock:
+            packed = self._entries.get(key)
+            if packed is not None:
+                self._entries.move_to_end(key)
+            return packed
+
+    def put(self, key: tuple[Any, ...], packed: _Packed) -> None:
+        """Keep `packed` under `key`, dropping the oldest beyond the budget."""
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = packed
+            self.bytes += packed.size
+            while self.bytes > self.budget and len(self._entries) > 1:
+                _, dropped = self._entries.popitem(last=False)
+                self.bytes -= dropped.size
+
+
+PACKED = _PackedStore(PACKED_BUDGET_BYTES)
 
 
 def _malformed_body(record: dict[str, Any], position: int) -> bytes:
@@ -196,7 +318,7 @@ def options_chain(request: Request, symbol: str, *, malformed: int = 0) -> Respo
     selected = [i for i in positions if keep(index, i)]
     page = selected[offset : offset + limit]
     bodies = [
-        _malformed_body(index.records[i], offset + n) if offset + n < malformed else index.bodies[i]
+        _malformed_body(index.record(i), offset + n) if offset + n < malformed else index.bodies[i]
         for n, i in enumerate(page)
     ]
     body = b'{"results":[' + b",".join(bodies) + b'],"status":"OK","request_id":"' + rid + b'"'
@@ -225,7 +347,7 @@ def contract_record(request: Request, underlying: str, contract: str) -> dict[st
     (shared: do not change it), or None for an unknown underlying or a contract not listed today."""
     index = _contract_index(request, underlying, contract)
     position = index.by_ticker.get(contract) if index is not None else None
-    return index.records[position] if index is not None and position is not None else None
+    return index.record(position) if index is not None and position is not None else None
 
 
 def option_contract(request: Request, *, underlying: str, contract: str) -> Response:
