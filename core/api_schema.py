@@ -83,9 +83,21 @@ def shape_serializer(shape: type) -> type[serializers.Serializer]:
     return _SHAPE_SERIALIZERS[shape]
 
 
-def _shape_field(hint: Any, *, required: bool = True) -> serializers.Field:
+def shape_fields(shape: type, *, source: str) -> dict[str, serializers.Field]:
+    """A shape's keys as read-only fields of another serializer, read from its attribute `source`.
+
+    For a representation that shows a computed shape's keys beside its own fields (a trade
+    and its figures), documented as the shape documents them.
+    """
+    hints = get_type_hints(shape, include_extras=True)
+    return {name: _shape_field(hint, source=f"{source}.{name}") for name, hint in hints.items()}
+
+
+def _shape_field(hint: Any, *, required: bool = True, source: str | None = None) -> serializers.Field:
     """The read-only serializer field of one type hint of a shape."""
     kwargs: dict[str, Any] = {"required": required}
+    if source is not None:
+        kwargs["source"] = source
     string_format: str | None = None
     while True:  # peel the wrappers: Annotated, NotRequired/Required, `X | None`
         origin, args = get_origin(hint), get_args(hint)

@@ -348,3 +348,14 @@ def todays_bars(symbols: Sequence[str], *, today: date, deadline: Deadline | Non
         lambda: client.get_stocks_snapshot(symbols, session=today, deadline=deadline),
         one_by_one,
     )
+
+
+def session_closes(wanted: Iterable[tuple[str, date]]) -> dict[tuple[str, date], float]:
+    """The stored close of each (symbol, session) asked; sessions not stored are left out."""
+    pairs = set(wanted)
+    if not pairs:
+        return {}
+    rows = SessionBar.objects.filter(
+        symbol__in={symbol for symbol, _ in pairs}, session__in={day for _, day in pairs}
+    ).values_list("symbol", "session", "close")
+    return {(symbol, day): close for symbol, day, close in rows if (symbol, day) in pairs}

@@ -25,15 +25,17 @@ _POLICY: tuple[tuple[int | None, tuple[str, ...]], ...] = (
     (PRICE, (
         "price", "spot", "chain_spot", "change", "last_close", "sma_20", "sma_50", "sma_200",
         "high_52w", "low_52w", "atr_14", "strike", "bid", "ask", "mid", "premium", "net_debit",
-        "breakeven", "current_price", "entry_price", "exit_price", "fees",
+        "breakeven", "current_price", "entry_price", "exit_price", "fees", "cost_basis_per_share",
+        "breakevens",
     )),
     (MONEY, (
-        "max_profit", "capital", "market_value", "unrealised_pnl", "realised_pnl", "net_delta",
-        "position_delta",
+        "max_profit", "max_loss", "net_premium", "capital", "market_value", "unrealised_pnl",
+        "realised_pnl", "net_delta", "position_delta",
     )),
     (PERCENT, (
         "change_percent", "rsi_14", "iv_rank", "iv_percentile", "spread_pct", "return_pct",
-        "annualised_return_pct", "prob_otm", "extrinsic_pct", "pnl_pct", "unrealised_pnl_pct", "score",
+        "annualised_return_pct", "prob_otm", "pop", "pct_of_max_profit", "extrinsic_pct", "pnl_pct",
+        "unrealised_pnl_pct", "score",
     )),
     (VOLATILITY, ("iv", "atm_iv", "hv_20", "hv_30")),
     (GREEK, ("delta", "theta", "vega")),

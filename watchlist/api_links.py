@@ -23,6 +23,17 @@ LINKS: Links = {
         "UpdatePosition": ("positions_update", _OPENED),
         "DeletePosition": ("positions_delete", _OPENED),
     },
+    "trades_open": {
+        "GetTrade": ("trades_retrieve", _OPENED),
+        "UpdateTrade": ("trades_update", _OPENED),
+        "RollTrade": ("trades_roll", _OPENED),
+        "AssignTradeLeg": ("trades_assign", _OPENED),
+        "CloseTrade": ("trades_close", _OPENED),
+    },
+    "trades_list": {
+        "GetFirstListedTrade": ("trades_retrieve", _FIRST_LISTED),
+        "CloseFirstListedTrade": ("trades_close", _FIRST_LISTED),
+    },
     "positions_list": {
         "GetFirstListed": ("positions_retrieve", _FIRST_LISTED),
         "UpdateFirstListed": ("positions_update", _FIRST_LISTED),

@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce, NullIf
 from marketdata.history import BENCHMARK_SYMBOL
 from marketdata.models import SymbolDetails
 from marketdata.symbols import normalize_symbol
-from watchlist.models import Instrument, Position, PositionStatus, Ticker, WatchlistItem
+from watchlist.models import Instrument, Position, PositionStatus, Ticker, Trade, TradeStatus, WatchlistItem
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -121,3 +121,24 @@ def watched_symbols_for(user: User) -> list[str]:
         .order_by("ticker__symbol")
         .values_list("ticker__symbol", flat=True)
     )
+
+
+def trades_for(
+    user: User,
+    *,
+    status: str | None = None,
+    strategy: str | None = None,
+    underlying: str | None = None,
+) -> QuerySet[Trade]:
+    """Return the user's trades, newest first, with their legs; optionally one status, strategy or underlying.
+
+    Raises InvalidSymbol when `underlying` is malformed.
+    """
+    trades = Trade.objects.filter(owner=user).select_related("ticker").prefetch_related("legs__ticker")
+    if status is not None:
+        trades = trades.filter(closed_at__isnull=status == TradeStatus.OPEN)
+    if strategy is not None:
+        trades = trades.filter(strategy=strategy)
+    if underlying is not None:
+        trades = trades.filter(ticker__symbol=normalize_symbol(underlying))
+    return trades.order_by("-opened_at", "-id")

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from marketdata import clock, market_hours
+from marketdata import services as marketdata_services
 from watchlist import leg_rules
 from watchlist.models import DEFAULT_OPTION_MULTIPLIER, Instrument, Position, Strategy, Trade, TradeStrategy
 from watchlist.services import position_save, ticker_ensure_known, ticker_get_or_create, trade_dates_sync
@@ -270,6 +271,20 @@ def _split_off(held: Position, quantity: int) -> Position:
     return part
 
 
+def trades_expire_due(*, today: date) -> list[Position]:
+    """`trades_expire` with the underlyings' stored closes on their legs' expiration days."""
+    open_options = Position.objects.filter(instrument=Instrument.OPTION, closed_at__isnull=True)
+    wanted = [
+        (leg.ticker.symbol, leg.expiration)
+        for leg in open_options.select_related("ticker")
+        if leg.expiration is not None and leg.expiration < today
+    ]
+    if not wanted:
+        return []
+    closes = marketdata_services.session_closes(wanted)
+    return trades_expire(today=today, closes={key: Decimal(str(close)) for key, close in closes.items()})
+
+
 def trades_expire(*, today: date, closes: Mapping[tuple[str, date], Decimal]) -> list[Position]:
     """Close the option legs that expired before `today`: out of the money at 0, in it assigned.
 
@@ -299,3 +314,12 @@ def trades_expire(*, today: date, closes: Mapping[tuple[str, date], Decimal]) ->
                 trade_dates_sync(leg.trade)
         handled.append(leg)
     return handled
+
+
+@transaction.atomic
+def trade_notes_set(*, trade: Trade, notes: str) -> Trade:
+    """Change a trade's notes (its legs and dates follow from what is done to them)."""
+    trade.notes = notes
+    trade.full_clean()
+    trade.save(update_fields=["notes"])
+    return trade

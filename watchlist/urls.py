@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from watchlist import views
+from watchlist import trade_views, views
 
 urlpatterns = [
     path("auth/token/", views.AuthTokenView.as_view(), name="auth-token"),
@@ -13,5 +13,10 @@ urlpatterns = [
     path("watchlist/<str:symbol>/", views.WatchlistItemView.as_view(), name="watchlist-item"),
     path("positions/", views.PositionListView.as_view(), name="positions"),
     path("positions/<int:pk>/", views.PositionDetailView.as_view(), name="position-detail"),
+    path("trades/", trade_views.TradeListView.as_view(), name="trades"),
+    path("trades/<int:pk>/", trade_views.TradeDetailView.as_view(), name="trade-detail"),
+    path("trades/<int:pk>/roll/", trade_views.TradeRollView.as_view(), name="trade-roll"),
+    path("trades/<int:pk>/assign/", trade_views.TradeAssignView.as_view(), name="trade-assign"),
+    path("trades/<int:pk>/close/", trade_views.TradeCloseView.as_view(), name="trade-close"),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
 ]

@@ -20,6 +20,7 @@ from marketdata.history import (
     history_stored_through,
     history_sync,
     history_with_today,
+    session_closes,
 )
 from marketdata.services.bulk import BulkRead, cached_many
 from marketdata.services.cycles import refresh_cycle_inline, refresh_cycle_wait, workers_alive
@@ -114,6 +115,7 @@ __all__ = [
     "options_overview",
     "refresh_cycle_inline",
     "refresh_cycle_wait",
+    "session_closes",
     "signals_overview",
     "stock_bar_history",
     "stock_bars",

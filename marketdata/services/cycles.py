@@ -24,6 +24,7 @@ from marketdata import cache, clock, datasets
 from marketdata.metrics import UPSTREAM_CALLS
 from marketdata.models import RefreshCycle
 from marketdata.services.refresh import RefreshReport, SymbolRefresh, last_refresh_record, market_data_refresh
+from marketdata.signals import refresh_cycle_finished
 from marketdata.symbols import normalize_symbol
 
 logger = logging.getLogger(__name__)
@@ -99,7 +100,9 @@ def refresh_cycle_finish(cycle_id: int, parts: Sequence[Part]) -> RefreshCycle:
             _merge(merged, SymbolRefresh(**raw))
     last_refresh_record()
     RefreshCycle.objects.filter(pk=cycle_id).update(**_outcome(merged.values(), calls))
-    return RefreshCycle.objects.get(pk=cycle_id)
+    cycle = RefreshCycle.objects.get(pk=cycle_id)
+    refresh_cycle_finished.send(sender=RefreshCycle, cycle=cycle)
+    return cycle
 
 
 def refresh_cycle_inline(
@@ -133,7 +136,7 @@ def refresh_cycle_inline(
     merged: dict[str, SymbolRefresh] = {}
     for result in report.results:
         _merge(merged, result)
-    RefreshCycle.objects.create(
+    cycle = RefreshCycle.objects.create(
         mode=RefreshCycle.Mode.INLINE,
         force=force,
         only=[dataset.name for dataset in only],
@@ -143,6 +146,7 @@ def refresh_cycle_inline(
         started_at=started,
         **_outcome(merged.values(), Counter(calls_since(before))),
     )
+    refresh_cycle_finished.send(sender=RefreshCycle, cycle=cycle)
     return report
 
 

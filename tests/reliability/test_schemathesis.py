@@ -1,7 +1,7 @@
 """schemathesis 4 against a live mojo: every check, positive and negative data, every phase.
 
 The test starts gunicorn (production settings, the sandbox as provider, this run's Redis),
-prepares a user with a token, a watchlist entry and a position, and runs `st run` from the
+prepares a user with a token, a watchlist entry, a position and five trades, and runs `st run` from the
 repository root, where `schemathesis.toml` holds the whole configuration (seed, generation,
 checks, the rejections OpenAPI cannot express, the warnings that fail the run). The API
 throttles are raised for the run: the generator sends requests far faster than a user.
@@ -34,10 +34,14 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 from watchlist.services import position_open, watchlist_add
+from watchlist.trades import LegInput, trade_open
 user = get_user_model().objects.create_user("fuzz", password="fuzz-password-123")
 watchlist_add(user=user, symbol="WMT")
 position_open(user=user, symbol="WMT", instrument="stock", quantity=10, multiplier=1,
               entry_price=Decimal("100"), strategy="stock")
+for strike in range(90, 95):  # trades 2-6: a fuzzed delete of one's leg leaves the others
+    trade_open(user=user, symbol="WMT", strategy="csp", legs=[LegInput(instrument="option",
+               option_ticker=f"O:WMT261218P000{strike}000", quantity=-1, entry_price=Decimal("1.25"))])
 print(Token.objects.create(user=user).key)
 """
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 
+from marketdata.models import SessionBar
 from tests.factories import TickerFactory, UserFactory
 from watchlist.models import Position, Trade
 from watchlist.trades import LegInput, trade_assign, trade_close, trade_open, trade_roll, trades_expire
@@ -205,3 +208,32 @@ def test_expired_legs_close_at_zero_out_of_the_money_and_are_assigned_in_it(user
     )
     # $0.01 in the money (289.99 strike, 289.98 close): exercised by exception too
     assert Trade.objects.get(pk=penny.pk).legs.filter(instrument="stock").exists()
+
+
+def test_a_refresh_closes_the_legs_that_expired_by_the_stored_close_of_their_expiration_day(user) -> None:
+    expiry = date(2026, 11, 20)  # a Friday before the suite's today
+    SessionBar.objects.create(
+        symbol="AAPL", session=expiry, open=251, high=253, low=249, close=251.5, volume=1e6
+    )
+    itm = trade_open(
+        user=user,
+        symbol="AAPL",
+        strategy="csp",
+        legs=[_option("O:AAPL261120P00260000", -1, "3.00")],
+        opened_at=OPENED,
+    )
+    otm = trade_open(
+        user=user,
+        symbol="AAPL",
+        strategy="csp",
+        legs=[_option("O:AAPL261120P00240000", -1, "1.00")],
+        opened_at=OPENED,
+    )
+
+    call_command("refresh_market_data", "--tickers", "AAPL", "--only", "earnings", stdout=io.StringIO())
+
+    assigned = Trade.objects.get(pk=itm.pk)
+    assert assigned.strategy == "wheel"
+    assert assigned.legs.get(instrument="stock").entry_price == Decimal("260")  # bought at the strike
+    (expired,) = Trade.objects.get(pk=otm.pk).legs.all()
+    assert (expired.exit_price, expired.closed_at.date()) == (0, expiry)
