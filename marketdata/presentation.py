@@ -43,7 +43,7 @@ _POLICY: tuple[tuple[int | None, tuple[str, ...]], ...] = (
     (WHOLE, (
         "avg_volume_20", "strength", "dte", "days_to_earnings", "open_interest", "iv_history_days",
         "min_dte", "max_dte", "expiration_count", "contract_count", "signal_counts", "positions",
-        "quantity", "multiplier", "id", "trade",
+        "quantity", "multiplier", "id", "trade", "open_trades",
     )),
     (AS_SENT, ("open", "high", "low", "close", "volume", "vwap")),
 )  # fmt: skip

@@ -43,6 +43,20 @@ class DashboardPositions(TypedDict):
     by_strategy: dict[str, DashboardSummary]
 
 
+class TradeStrategySummary(TypedDict):
+    """The trades of one strategy: how many are open, and their legs' P&L net of the legs' fees."""
+
+    open_trades: int
+    realised_pnl: Annotated[float, Doc("Closed legs of these trades, their fees subtracted.")]
+    unrealised_pnl: Annotated[
+        float, Doc("Open legs of these trades at current prices, their fees subtracted.")
+    ]
+
+
+class DashboardPortfolio(TypedDict):
+    by_strategy: Annotated[dict[str, TradeStrategySummary], Doc("By trade strategy (a wheel is one trade).")]
+
+
 class DashboardRowError(TypedDict):
     code: str
     message: str
@@ -73,6 +87,7 @@ class Dashboard(TypedDict):
 
     watchlist: list[DashboardRow]
     positions: DashboardPositions
+    portfolio: DashboardPortfolio
     as_of: IsoDateTime
 
 
@@ -220,5 +235,33 @@ def dashboard_for(user: User, *, deadline: Deadline | None = None) -> Dashboard:
                 name: _summarise(group, valuations) for name, group in sorted(by_strategy.items())
             },
         },
+        "portfolio": {"by_strategy": _by_trade_strategy(positions, valuations)},
         "as_of": clock.now().isoformat(),
+    }
+
+
+def _by_trade_strategy(
+    positions: Sequence[Position], valuations: Mapping[int, Valuation]
+) -> dict[str, TradeStrategySummary]:
+    """Per trade strategy: open trades, and the legs' realised and unrealised P&L net of their fees."""
+    open_trades: dict[str, set[int]] = {}
+    realised: dict[str, Decimal] = {}
+    unrealised: dict[str, Decimal] = {}
+    for position in positions:
+        strategy = position.trade.strategy
+        valuation = valuations[position.pk]
+        open_trades.setdefault(strategy, set())
+        if valuation.realised_pnl is not None:
+            realised[strategy] = realised.get(strategy, Decimal(0)) + valuation.realised_pnl - position.fees
+        else:
+            open_trades[strategy].add(position.trade_id)
+            gain = (valuation.unrealised_pnl or Decimal(0)) - position.fees
+            unrealised[strategy] = unrealised.get(strategy, Decimal(0)) + gain
+    return {
+        strategy: {
+            "open_trades": len(trades),
+            "realised_pnl": _money(realised.get(strategy, Decimal(0))),
+            "unrealised_pnl": _money(unrealised.get(strategy, Decimal(0))),
+        }
+        for strategy, trades in sorted(open_trades.items())
     }

@@ -61,7 +61,7 @@ def positions_for(
 
     Raises InvalidSymbol when `ticker` is malformed; `status` is `open` or `closed`.
     """
-    positions = Position.objects.filter(owner=user).select_related("ticker")
+    positions = Position.objects.filter(owner=user).select_related("ticker", "trade")
     if ticker is not None:
         positions = positions.filter(ticker__symbol=normalize_symbol(ticker))
     if strategy is not None:

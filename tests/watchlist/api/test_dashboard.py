@@ -13,6 +13,7 @@ from tests.factories import PositionFactory, TickerFactory, UserFactory, Watchli
 from tests.shapes import assert_documented, assert_rounded
 from watchlist.models import Position
 from watchlist.serializers import DashboardSerializer, PositionValuedSerializer
+from watchlist.trades import LegInput, trade_close, trade_open
 
 pytestmark = pytest.mark.django_db
 
@@ -230,3 +231,23 @@ def test_a_blank_position_filter_is_an_error_not_no_filter(api, user) -> None:
     response = api.get("/api/v1/positions/?ticker=")
     assert response.status_code == 400
     assert "ticker" in response.json()["error"]["details"]
+
+
+def test_the_portfolio_sums_trades_by_their_strategy_with_fees(api, user) -> None:
+    TickerFactory.create(symbol="AAPL")
+    stock = LegInput(instrument="stock", quantity=10, entry_price=Decimal("100"), fees=Decimal("1.00"))
+    trade_open(user=user, symbol="AAPL", strategy="stock", legs=[stock])  # still held
+    sold = trade_open(user=user, symbol="AAPL", strategy="stock", legs=[stock])
+    (leg,) = sold.legs.all()
+    trade_close(trade=sold, exit_prices={leg.pk: Decimal("110")})
+    price = Decimal(str(services.stock_data_get("AAPL").value["price"]))
+
+    portfolio = api.get("/api/v1/dashboard/").json()["portfolio"]
+
+    assert portfolio["by_strategy"] == {
+        "stock": {
+            "open_trades": 1,
+            "realised_pnl": 99.0,  # (110 − 100) × 10 − 1.00
+            "unrealised_pnl": float(((price - 100) * 10 - 1).quantize(Decimal("0.01"))),
+        }
+    }
