@@ -32,7 +32,7 @@ from marketdata import presentation
 from marketdata import services as marketdata_services
 from marketdata.exceptions import InvalidSymbol, ProviderError, UnknownSymbol, UnsupportedTickerType
 from marketdata.responses import StockSummary
-from watchlist import admin_refresh, portfolio, selectors, services
+from watchlist import admin_refresh, admin_trades, portfolio, selectors, services  # noqa: F401 (trades' admin)
 from watchlist.models import IMMUTABLE_FIELDS, Position, PositionStatus, Ticker, WatchlistItem
 from watchlist.valuation import Valuation
 

@@ -95,9 +95,16 @@ def position_valuations(
     positions: Sequence[Position], *, fetch_missing: bool, deadline: Deadline | None = None
 ) -> dict[int, Valuation]:
     """Value positions from live prices: fetched within the deadline, or cache only (admin)."""
+    return positions_valued(positions, fetch_missing=fetch_missing, deadline=deadline)[0]
+
+
+def positions_valued(
+    positions: Sequence[Position], *, fetch_missing: bool, deadline: Deadline | None = None
+) -> tuple[dict[int, Valuation], marketdata_services.MarketSnapshot]:
+    """`position_valuations`, with the market snapshot they were valued from (for more figures)."""
     today = clock.market_today()
     snapshot = _market_snapshot(positions, (), today=today, fetch_missing=fetch_missing, deadline=deadline)
-    return {p.pk: _value(p, snapshot, today=today) for p in positions}
+    return {p.pk: _value(p, snapshot, today=today) for p in positions}, snapshot
 
 
 def _market_snapshot(

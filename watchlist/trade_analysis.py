@@ -1,8 +1,8 @@
 """A trade's figures (`marketdata.trade_figures`) from its legs and what the cache holds for them.
 
-One cache round trip for every trade asked: the underlyings' prices and the open contracts'
-quotes, IVs and greeks (the provider's; a leg without them leaves the greeks it would add, and
-its model value, unknown).
+One cache round trip for every trade asked, the same read the legs' valuations come from: the
+underlyings' prices and the open contracts' quotes, IVs and greeks (the provider's; a leg
+without them leaves the greeks it would add, and its model value, unknown).
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from marketdata import clock, presentation
 from marketdata import services as marketdata_services
 from marketdata.domain import OptionSnapshot
 from marketdata.trade_figures import FigureLeg, TradeFigures, trade_figures
+from watchlist import portfolio
 from watchlist.models import Instrument, Position, Trade
+from watchlist.valuation import Valuation
 
 
 def _figure_leg(leg: Position, quote: dict[str, Any] | None, *, spot: float | None) -> FigureLeg:
@@ -47,38 +49,29 @@ def _figure_leg(leg: Position, quote: dict[str, Any] | None, *, spot: float | No
     )
 
 
-def trades_figures(
-    trades: Sequence[Trade],
-    *,
-    fetch_missing: bool,
-    deadline: Deadline | None = None,
-    today: date | None = None,
-) -> dict[int, TradeFigures]:
-    """Each trade's figures, by id, from one read of the cache (misses fetched when asked)."""
+def trades_valued(
+    trades: Sequence[Trade], *, fetch_missing: bool, deadline: Deadline | None = None
+) -> tuple[dict[int, Valuation], dict[int, TradeFigures]]:
+    """Every leg's valuation (by position id) and each trade's figures (by trade id), from one cache read."""
     legs = [leg for trade in trades for leg in trade.legs.all()]
-    live = [
-        (leg.ticker.symbol, leg.option_ticker)
-        for leg in legs
-        if leg.option_ticker
-        and leg.closed_at is None
-        and leg.expiration
-        and leg.expiration >= clock.market_today()
-    ]
-    snapshot = marketdata_services.market_snapshot_get(
-        symbols=sorted({trade.ticker.symbol for trade in trades}),
-        option_contracts=live,
-        fetch_missing=fetch_missing,
-        deadline=deadline,
-    )
-    today = today or clock.market_today()
+    valuations, snapshot = portfolio.positions_valued(legs, fetch_missing=fetch_missing, deadline=deadline)
+    return valuations, _figures(trades, snapshot, today=clock.market_today())
+
+
+def trades_figures(trades: Sequence[Trade], *, fetch_missing: bool) -> dict[int, TradeFigures]:
+    """Each trade's figures, by id (the admin's: cache only unless `fetch_missing`)."""
+    return trades_valued(trades, fetch_missing=fetch_missing)[1]
+
+
+def _figures(
+    trades: Sequence[Trade], snapshot: marketdata_services.MarketSnapshot, *, today: date
+) -> dict[int, TradeFigures]:
+    quotes = {ticker: quote.value for ticker, quote in snapshot.option_prices.items()}
     figures: dict[int, TradeFigures] = {}
     for trade in trades:
         stock = snapshot.stocks.get(trade.ticker.symbol)
         spot = float(stock.value["price"]) if stock is not None else None
-        quotes = {t: q.value for t, q in snapshot.option_prices.items()}
-        figure_legs = [
-            _figure_leg(leg, quotes.get(leg.option_ticker or ""), spot=spot) for leg in trade.legs.all()
-        ]
-        found = trade_figures(figure_legs, spot=spot, today=today, rate=settings.RISK_FREE_RATE)
+        legs = [_figure_leg(leg, quotes.get(leg.option_ticker or ""), spot=spot) for leg in trade.legs.all()]
+        found = trade_figures(legs, spot=spot, today=today, rate=settings.RISK_FREE_RATE)
         figures[trade.pk] = presentation.rounded(found)  # the API's rounding policy
     return figures

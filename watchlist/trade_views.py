@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.deadline import Deadline
-from watchlist import portfolio, selectors, trade_analysis, trades
+from watchlist import selectors, trade_analysis, trades
 from watchlist.models import Trade
 from watchlist.serializers import error_responses
 from watchlist.trade_serializers import (
@@ -40,10 +40,9 @@ def _owner(request: Request) -> User:
 
 def _shown(found: list[Trade]) -> list[Trade]:
     """Attach each trade's legs with their live valuations, and its figures, for the serializer."""
-    legs = [leg for trade in found for leg in trade.legs.all()]
-    deadline = Deadline.for_request()
-    valuations = portfolio.position_valuations(legs, fetch_missing=True, deadline=deadline)
-    figures = trade_analysis.trades_figures(found, fetch_missing=True, deadline=deadline)
+    valuations, figures = trade_analysis.trades_valued(
+        found, fetch_missing=True, deadline=Deadline.for_request()
+    )
     for trade in found:
         trade.figures = figures[trade.pk]  # type: ignore[attr-defined]
         trade.valued_legs = []  # type: ignore[attr-defined]

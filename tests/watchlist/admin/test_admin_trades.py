@@ -1,0 +1,74 @@
+"""The trade admin: every leg inline, the figures, and roll / assign / close through the services."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+
+from tests.factories import TickerFactory, UserFactory
+from watchlist.models import Trade
+from watchlist.trades import LegInput, trade_open
+
+pytestmark = pytest.mark.django_db
+
+PUT_270 = "O:AAPL261218P00270000"
+
+
+@pytest.fixture
+def staff_client() -> Client:
+    staff = UserFactory.create(username="staff", is_staff=True)
+    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="watchlist"))
+    client = Client()
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def csp() -> Trade:
+    TickerFactory.create(symbol="AAPL")
+    leg = LegInput(instrument="option", option_ticker=PUT_270, quantity=-1, entry_price=Decimal("4.10"))
+    return trade_open(user=UserFactory.create(), symbol="AAPL", strategy="csp", legs=[leg])
+
+
+def test_the_trade_page_shows_its_legs_figures_and_actions(staff_client, csp) -> None:
+    page = staff_client.get(f"/admin/watchlist/trade/{csp.pk}/change/").content.decode()
+
+    assert PUT_270 in page
+    assert "Max loss</strong>: 26590.0" in page and "Breakevens</strong>: [265.9]" in page
+    for action in ("roll", "assign", "close"):
+        assert f"/admin/watchlist/trade/{csp.pk}/{action}/" in page
+
+
+def test_closing_from_the_admin_closes_every_leg_through_the_service(staff_client, csp) -> None:
+    (leg,) = csp.legs.all()
+
+    response = staff_client.post(f"/admin/watchlist/trade/{csp.pk}/close/", {f"exit_{leg.pk}": "1.05"})
+
+    assert response.status_code == 302
+    csp.refresh_from_db()
+    assert csp.status == "closed" and csp.legs.get().exit_price == Decimal("1.05")
+
+
+def test_assigning_from_the_admin_makes_the_csp_a_wheel(staff_client, csp) -> None:
+    (leg,) = csp.legs.all()
+
+    staff_client.post(f"/admin/watchlist/trade/{csp.pk}/assign/", {"leg": str(leg.pk)})
+
+    csp.refresh_from_db()
+    assert csp.strategy == "wheel" and csp.legs.filter(instrument="stock", quantity=100).exists()
+
+
+def test_a_roll_the_service_refuses_shows_why_and_writes_nothing(staff_client, csp) -> None:
+    (leg,) = csp.legs.all()
+    # A new leg on another underlying's contract: the model refuses it.
+    form = {f"exit_{leg.pk}": "1.00", "instrument": "option", "option_ticker": "O:MSFT261218P00400000",
+            "quantity": "-1", "entry_price": "5.00"}  # fmt: skip
+
+    response = staff_client.post(f"/admin/watchlist/trade/{csp.pk}/roll/", form)
+
+    assert response.status_code == 200
+    assert "is not an option root of AAPL" in response.content.decode()
+    assert csp.legs.get().closed_at is None and csp.legs.count() == 1
