@@ -157,7 +157,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 24 * 60 * 60
 CELERY_TIMEZONE = "America/New_York"  # beat's schedules are the market's hours
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_WORKER_SEND_TASK_EVENTS = True
+# Task events (for a monitor such as Flower, or `celery events`): a message per task state, so off
+# unless asked (they cost the workers CPU on every task).
+CELERY_WORKER_SEND_TASK_EVENTS: bool = env.bool("CELERY_WORKER_SEND_TASK_EVENTS", default=False)
 # Each worker serves its own Prometheus metrics (tasks, durations, queue depth) from its main
 # process on this port; 0 = off. Two workers on one host need two ports. Loopback by default.
 CELERY_METRICS_PORT: int = env.int("CELERY_METRICS_PORT", default=0)

@@ -151,7 +151,12 @@ def migrated(tmp_path_factory: pytest.TempPathFactory, redis_server: LocalRedis)
 @pytest.fixture
 def hosts(env: dict[str, str], sandbox: SandboxServer) -> Iterator[dict[str, str]]:
     """Two worker hosts under a quota of LIMIT per WINDOW s; their environment."""
-    env = {**env, "MASSIVE_RATE_LIMIT_PER_MINUTE": str(LIMIT), "MASSIVE_RATE_LIMIT_WINDOW": str(WINDOW)}
+    env = {
+        **env,
+        "MASSIVE_RATE_LIMIT_PER_MINUTE": str(LIMIT),
+        "MASSIVE_RATE_LIMIT_WINDOW": str(WINDOW),
+        "CELERY_WORKER_SEND_TASK_EVENTS": "true",  # who ran what, and when
+    }
     sandbox.control.latency(LATENCY)
     started = []
     try:
