@@ -197,6 +197,11 @@ class RefreshCycle(models.Model):
     signal_counts = models.JSONField(
         default=dict, blank=True, help_text="{strategy: candidates} over the chains this cycle fetched"
     )
+    # A running cycle's finished stages, kept here rather than in the next stage's task message:
+    # a chord's body travels with every one of its tasks (5,000 chains would carry it 5,000 times).
+    parts = models.JSONField(
+        default=list, blank=True, help_text="The finished stages' parts (until the end)."
+    )
 
     class Meta:
         ordering = ["-created_at"]

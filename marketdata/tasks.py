@@ -2,7 +2,8 @@
 
 Thin: each task calls one `services.cycle_steps` (or `services.cycles`) function and returns
 plain JSON. A cycle is four stages and a finish (see `services.cycle_steps`); each stage is a
-chord whose body starts the next stage with what the stage found. Tasks are idempotent,
+chord whose body keeps what the stage found with the cycle's record (`refresh_cycle_carry`:
+a chord's body is copied into every task of its stage) and starts the next stage. Tasks are idempotent,
 acknowledged late and rejected when their worker is lost (settings), so one a killed worker
 held runs again elsewhere. Provider retries stay in the one retry policy: no task retries on
 its own. A stage that raises marks the cycle failed (`refresh_cycle_abort`).
@@ -96,9 +97,9 @@ def refresh_option_prices(contracts: list[list[str]], *, force: bool) -> cycles.
 def refresh_cycle_quotes(market_wide: list[Any], cycle_id: int, start: cycles.Part) -> None:
     """Stage 3: the stock quotes in batches of 250, from what the market-wide tasks found."""
     batches = cycle_steps.cycle_quote_batches(cycle_id, market_wide)
-    carried = [start, *market_wide]
+    cycles.refresh_cycle_carry(cycle_id, [start, *market_wide])
     quotes = [refresh_quotes.si(batch) for batch in batches]
-    _then(cycle_id, quotes, refresh_cycle_chains.s(cycle_id, carried))
+    _then(cycle_id, quotes, refresh_cycle_chains.s(cycle_id))
 
 
 @shared_task(name="marketdata.refresh_quotes")
@@ -108,11 +109,12 @@ def refresh_quotes(batch: cycle_steps.QuoteBatch) -> cycles.Part:
 
 
 @shared_task(name="marketdata.refresh_cycle_chains")
-def refresh_cycle_chains(quotes: list[Any], cycle_id: int, carried: list[Any]) -> None:
+def refresh_cycle_chains(quotes: list[Any], cycle_id: int) -> None:
     """Stage 4: a chain task per symbol whose stock data was had; then the finish."""
     plan = cycle_steps.cycle_chain_plan(cycle_id, quotes)
+    cycles.refresh_cycle_carry(cycle_id, quotes)
     chains = [refresh_chain.si(s, only=plan["only"], force=plan["force"]) for s in plan["symbols"]]
-    _then(cycle_id, chains, refresh_cycle_finish.s(cycle_id, [*carried, *quotes]))
+    _then(cycle_id, chains, refresh_cycle_finish.s(cycle_id))
 
 
 @shared_task(name="marketdata.refresh_chain")
@@ -122,9 +124,9 @@ def refresh_chain(symbol: str, *, only: list[str], force: bool) -> cycles.Part:
 
 
 @shared_task(name="marketdata.refresh_cycle_finish")
-def refresh_cycle_finish(chains: list[Any], cycle_id: int, carried: list[Any]) -> str:
+def refresh_cycle_finish(chains: list[Any], cycle_id: int) -> str:
     """Merge a cycle's parts and record it; returns its status."""
-    return str(cycles.refresh_cycle_finish(cycle_id, [*carried, *chains]).status)
+    return str(cycles.refresh_cycle_finish(cycle_id, chains).status)
 
 
 @shared_task(name="marketdata.refresh_cycle_abort")

@@ -90,8 +90,19 @@ def refresh_cycle_begin(
     return cycle
 
 
-def refresh_cycle_finish(cycle_id: int, parts: Sequence[Part]) -> RefreshCycle:
-    """The finish: merge every part per symbol, record the cycle and `finance:last_refresh`."""
+def refresh_cycle_carry(cycle_id: int, parts: Sequence[Part]) -> None:
+    """Keep a finished stage's parts with the cycle, for its finish."""
+    with transaction.atomic():
+        cycle = RefreshCycle.objects.select_for_update().get(pk=cycle_id)
+        cycle.parts = [*cycle.parts, *parts]
+        cycle.save(update_fields=["parts"])
+
+
+def refresh_cycle_finish(cycle_id: int, last: Sequence[Part]) -> RefreshCycle:
+    """The finish: merge the kept parts and the `last` stage's per symbol, record the cycle and
+    `finance:last_refresh`."""
+    kept: list[Part] = RefreshCycle.objects.values_list("parts", flat=True).get(pk=cycle_id)
+    parts = [*kept, *last]
     merged: dict[str, SymbolRefresh] = {}
     calls: Counter[str] = Counter()
     for part in parts:
@@ -99,7 +110,7 @@ def refresh_cycle_finish(cycle_id: int, parts: Sequence[Part]) -> RefreshCycle:
         for raw in part["results"]:
             _merge(merged, SymbolRefresh(**raw))
     last_refresh_record()
-    RefreshCycle.objects.filter(pk=cycle_id).update(**_outcome(merged.values(), calls))
+    RefreshCycle.objects.filter(pk=cycle_id).update(**_outcome(merged.values(), calls), parts=[])
     cycle = RefreshCycle.objects.get(pk=cycle_id)
     refresh_cycle_finished.send(sender=RefreshCycle, cycle=cycle)
     return cycle
