@@ -201,6 +201,8 @@ SPECTACULAR_SETTINGS = {
         "QuotePriceSourceEnum": ["mid", "bid", "ask", "close", "none"],
         "PositionPriceSourceEnum": ["mid", "bid", "ask", "close", "entry", "expired"],
         "StrategyEnum": "watchlist.models.Strategy",
+        "TradeStrategyEnum": "watchlist.models.TradeStrategy",
+        "TradeStatusEnum": "watchlist.models.TradeStatus",
         "InstrumentEnum": "watchlist.models.Instrument",
         "StockInstrumentEnum": ["stock"],
         "OptionInstrumentEnum": ["option"],
