@@ -11,6 +11,7 @@ are left out.
 
 from __future__ import annotations
 
+import abc
 import threading
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
@@ -62,15 +63,16 @@ class Run:
     ended: float
 
 
-class Watcher:
+class Watcher(abc.ABC):
     """A daemon thread of the test's own, polling something the workers change."""
 
     def __init__(self) -> None:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self.watch, name=type(self).__name__, daemon=True)
 
+    @abc.abstractmethod
     def watch(self) -> None:
-        raise NotImplementedError
+        """Poll until stopped (the subclass's loop)."""
 
     def start(self) -> None:
         self._thread.start()
