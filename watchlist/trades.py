@@ -42,18 +42,24 @@ class LegInput:
     opened_at: datetime | None = None
 
 
+# An option leg's own tag (`Position.strategy`) under its trade's strategy; the wheel and the
+# PMCC tag by the leg (a put or call; the long or short side), the rest are `other`.
+_OPTION_LEG_STRATEGY: dict[str, str] = {
+    TradeStrategy.CSP: Strategy.CSP,
+    TradeStrategy.LEAPS: Strategy.LEAPS,
+    TradeStrategy.COVERED_CALL: Strategy.COVERED_CALL,
+}
+
+
 def _leg_strategy(trade_strategy: str, leg: Position) -> str:
     """The leg's own tag (`Position.strategy`) under its trade's strategy."""
     if leg.instrument == Instrument.STOCK:
         return Strategy.STOCK if trade_strategy == TradeStrategy.STOCK else Strategy.COVERED_CALL
-    by_trade = {
-        TradeStrategy.CSP: Strategy.CSP,
-        TradeStrategy.LEAPS: Strategy.LEAPS,
-        TradeStrategy.COVERED_CALL: Strategy.COVERED_CALL,
-        TradeStrategy.WHEEL: Strategy.CSP if leg.contract_type == "put" else Strategy.COVERED_CALL,
-        TradeStrategy.PMCC: Strategy.PMCC_SHORT if leg.quantity < 0 else Strategy.PMCC_LONG,
-    }
-    return by_trade.get(TradeStrategy(trade_strategy), Strategy.OTHER)
+    if trade_strategy == TradeStrategy.WHEEL:
+        return Strategy.CSP if leg.contract_type == "put" else Strategy.COVERED_CALL
+    if trade_strategy == TradeStrategy.PMCC:
+        return Strategy.PMCC_SHORT if leg.quantity < 0 else Strategy.PMCC_LONG
+    return _OPTION_LEG_STRATEGY.get(trade_strategy, Strategy.OTHER)
 
 
 def _new_leg(trade: Trade, given: LegInput, *, at: datetime) -> Position:
