@@ -5,8 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Permission
-from django.test import Client
 
 from tests.conftest import AFTER_CLOSE
 from tests.factories import PositionFactory, TickerFactory, UserFactory, WatchlistItemFactory
@@ -14,16 +12,6 @@ from watchlist import services
 from watchlist.models import Position, Ticker, WatchlistItem
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client() -> Client:
-    """A staff member (not a superuser) with the watchlist app's permissions."""
-    staff = UserFactory.create(username="staff", is_staff=True)
-    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="watchlist"))
-    client = Client()
-    client.force_login(staff)
-    return client
 
 
 def _position_form(ticker: Ticker, owner, **overrides) -> dict:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Permission
-from django.test import Client
 
 from tests.factories import TickerFactory, UserFactory
 from watchlist.models import Trade
@@ -15,15 +13,6 @@ from watchlist.trades import LegInput, trade_open
 pytestmark = pytest.mark.django_db
 
 PUT_270 = "O:AAPL261218P00270000"
-
-
-@pytest.fixture
-def staff_client() -> Client:
-    staff = UserFactory.create(username="staff", is_staff=True)
-    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="watchlist"))
-    client = Client()
-    client.force_login(staff)
-    return client
 
 
 @pytest.fixture
