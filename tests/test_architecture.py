@@ -145,6 +145,7 @@ OPTED_IN = (
     "tests/ops/",
     "tests/reliability/",
     "tests/watchlist/admin/",
+    "tests/watchlist/alerts/",
     "tests/watchlist/api/",
     "tests/watchlist/services/",
     "tests/workers/",

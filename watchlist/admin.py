@@ -32,7 +32,14 @@ from marketdata import presentation
 from marketdata import services as marketdata_services
 from marketdata.exceptions import InvalidSymbol, ProviderError, UnknownSymbol, UnsupportedTickerType
 from marketdata.responses import StockSummary
-from watchlist import admin_refresh, admin_trades, portfolio, selectors, services  # noqa: F401 (trades' admin)
+from watchlist import (  # noqa: F401 (the trade and alert admins register themselves)
+    admin_alerts,
+    admin_refresh,
+    admin_trades,
+    portfolio,
+    selectors,
+    services,
+)
 from watchlist.models import IMMUTABLE_FIELDS, Position, PositionStatus, Ticker, WatchlistItem
 from watchlist.valuation import Valuation
 

@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 from core.errors import MojoError
 from watchlist import trade_analysis, trades
@@ -84,8 +84,27 @@ class TradeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_select_related = ("ticker", "owner")
     search_fields = ("ticker__symbol", "owner__username", "notes")
     date_hierarchy = "opened_at"
-    fields = ("owner", "ticker", "strategy", "opened_at", "closed_at", "notes", "figures")
-    readonly_fields = ("owner", "ticker", "strategy", "opened_at", "closed_at", "figures")
+    fields = (
+        "owner",
+        "ticker",
+        "strategy",
+        "opened_at",
+        "closed_at",
+        "notes",
+        "figures",
+        "signals",
+        "alerts",
+    )
+    readonly_fields = (
+        "owner",
+        "ticker",
+        "strategy",
+        "opened_at",
+        "closed_at",
+        "figures",
+        "signals",
+        "alerts",
+    )
     inlines = (LegInline,)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -105,6 +124,24 @@ class TradeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return format_html_join(
             "", "<div><strong>{}</strong>: {}</div>", ((k, "—" if v is None else v) for k, v in rows)
         )
+
+    @admin.display(description="signals (from the cache)")
+    def signals(self, obj: Trade) -> str:
+        try:
+            found = trade_analysis.trades_assessed([obj], fetch_missing=False).signals[obj.pk]
+        except MojoError as error:
+            return f"Not available: {error.message}"
+        if not found:
+            return "None firing."
+        return format_html_join(
+            "", "<div><strong>{}</strong>: {}</div>", ((s.code, s.message) for s in found)
+        )
+
+    @admin.display(description="alerts")
+    def alerts(self, obj: Trade) -> str:
+        url = reverse("admin:watchlist_alert_changelist")
+        count = obj.alerts.count()
+        return format_html('<a href="{}?trade__id__exact={}">{} alert(s)</a>', url, obj.pk, count)
 
     def get_urls(self) -> list[URLPattern]:
         own = [

@@ -34,6 +34,7 @@ LINKS: Links = {
         "GetFirstListedTrade": ("trades_retrieve", _FIRST_LISTED),
         "CloseFirstListedTrade": ("trades_close", _FIRST_LISTED),
     },
+    "alerts_list": {"DismissFirstListed": ("alerts_dismiss", _FIRST_LISTED)},
     "positions_list": {
         "GetFirstListed": ("positions_retrieve", _FIRST_LISTED),
         "UpdateFirstListed": ("positions_update", _FIRST_LISTED),

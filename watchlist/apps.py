@@ -16,3 +16,5 @@ class WatchlistConfig(AppConfig):
 
         # Expired legs are closed once the cycle has the expiration day's closes stored.
         refresh_cycle_finished.connect(receivers.expire_trade_legs, dispatch_uid="expire_trade_legs")
+        # Then the alerts, from the trades as the expiries left them.
+        refresh_cycle_finished.connect(receivers.evaluate_trade_alerts, dispatch_uid="evaluate_trade_alerts")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, TypedDict
+from typing import TYPE_CHECKING, Annotated, TypedDict, cast
 
 from typing_extensions import Doc
 
@@ -19,6 +19,7 @@ from marketdata import clock, presentation
 from marketdata import services as marketdata_services
 from marketdata.domain import OptionSnapshot
 from marketdata.responses import EarningsStatus, StockSummary
+from marketdata.trade_rules import SignalCode
 from watchlist import selectors
 from watchlist.models import Instrument, Position
 from watchlist.valuation import Valuation, to_cents, value_position
@@ -82,12 +83,25 @@ class DashboardRow(StockSummary):
     error: DashboardRowError | None
 
 
+class DashboardAlert(TypedDict):
+    """An alert not dismissed, on a trade still open (GET /alerts/ has its deliveries)."""
+
+    id: int
+    trade: int
+    underlying: str
+    code: SignalCode
+    message: str
+    first_seen: IsoDateTime
+    active: Annotated[bool, Doc("The signal still fired at the last cycle.")]
+
+
 class Dashboard(TypedDict):
     """GET /dashboard/."""
 
     watchlist: list[DashboardRow]
     positions: DashboardPositions
     portfolio: DashboardPortfolio
+    alerts: Annotated[list[DashboardAlert], Doc("Open alerts, newest first.")]
     as_of: IsoDateTime
 
 
@@ -231,20 +245,41 @@ def dashboard_for(user: User, *, deadline: Deadline | None = None) -> Dashboard:
             }
         )
     valuations = {p.pk: _value(p, snapshot, today=today) for p in positions}
+    return {
+        "watchlist": rows,
+        "positions": _positions_summary(positions, valuations),
+        "portfolio": {"by_strategy": _by_trade_strategy(positions, valuations)},
+        "alerts": dashboard_alerts(user),
+        "as_of": clock.now().isoformat(),
+    }
+
+
+def _positions_summary(
+    positions: Sequence[Position], valuations: Mapping[int, Valuation]
+) -> DashboardPositions:
     by_strategy: dict[str, list[Position]] = {}
     for position in positions:
         by_strategy.setdefault(position.strategy, []).append(position)
     return {
-        "watchlist": rows,
-        "positions": {
-            "total": _summarise(positions, valuations),
-            "by_strategy": {
-                name: _summarise(group, valuations) for name, group in sorted(by_strategy.items())
-            },
-        },
-        "portfolio": {"by_strategy": _by_trade_strategy(positions, valuations)},
-        "as_of": clock.now().isoformat(),
+        "total": _summarise(positions, valuations),
+        "by_strategy": {name: _summarise(group, valuations) for name, group in sorted(by_strategy.items())},
     }
+
+
+def dashboard_alerts(user: User) -> list[DashboardAlert]:
+    """The user's open alerts as the dashboard lists them, newest first."""
+    return [
+        {
+            "id": alert.pk,
+            "trade": alert.trade_id,
+            "underlying": alert.trade.ticker.symbol,
+            "code": cast("SignalCode", alert.code),
+            "message": alert.message,
+            "first_seen": alert.first_seen.isoformat(),
+            "active": alert.active,
+        }
+        for alert in selectors.alerts_open_for(user)
+    ]
 
 
 def _by_trade_strategy(

@@ -1,5 +1,5 @@
-"""Database reads of watchlists and positions: one owner's rows for the API, and the cross-user
-sets (watched symbols, open contracts) the market-data refresh is given.
+"""Database reads of watchlists, positions, trades and alerts: one owner's rows for the API, and
+the cross-user sets (watched symbols, open contracts) the market-data refresh is given.
 
 Reads only: nothing here calls a provider or the cache (valuations are `watchlist.portfolio`).
 """
@@ -15,7 +15,16 @@ from django.db.models.functions import Coalesce, NullIf
 from marketdata.history import BENCHMARK_SYMBOL
 from marketdata.models import SymbolDetails
 from marketdata.symbols import normalize_symbol
-from watchlist.models import Instrument, Position, PositionStatus, Ticker, Trade, TradeStatus, WatchlistItem
+from watchlist.models import (
+    Alert,
+    Instrument,
+    Position,
+    PositionStatus,
+    Ticker,
+    Trade,
+    TradeStatus,
+    WatchlistItem,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -142,3 +151,18 @@ def trades_for(
     if underlying is not None:
         trades = trades.filter(ticker__symbol=normalize_symbol(underlying))
     return trades.order_by("-opened_at", "-id")
+
+
+def alerts_for(user: User, *, dismissed: bool | None = None, active: bool | None = None) -> QuerySet[Alert]:
+    """The user's alerts, newest first, with their trade and deliveries."""
+    found = Alert.objects.filter(owner=user).select_related("trade__ticker").prefetch_related("deliveries")
+    if dismissed is not None:
+        found = found.filter(dismissed_at__isnull=not dismissed)
+    if active is not None:
+        found = found.filter(cleared_at__isnull=active)
+    return found
+
+
+def alerts_open_for(user: User) -> QuerySet[Alert]:
+    """The dashboard's: not dismissed, on trades still open (cleared ones too, until dismissed)."""
+    return alerts_for(user, dismissed=False).filter(trade__closed_at__isnull=True)

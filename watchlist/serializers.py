@@ -40,6 +40,7 @@ _ERROR_DESCRIPTIONS = {
     400: "Invalid input; `details` names each offending field. Nothing was saved.",
     401: "Not authenticated: send `Authorization: Token <key>` or log in.",
     404: "Not found (or not yours).",
+    415: "The body must be JSON (`Content-Type: application/json`).",
     429: "Too many requests; retry after the Retry-After header's seconds.",
     503: "The market-data provider could not be reached (new symbol to validate); see Retry-After.",
 }

@@ -1,23 +1,25 @@
-"""A trade's figures (`marketdata.trade_figures`) from its legs and what the cache holds for them.
+"""A trade's figures (`marketdata.trade_figures`) and management signals (`marketdata.trade_rules`).
 
 One cache round trip for every trade asked, the same read the legs' valuations come from: the
-underlyings' prices and the open contracts' quotes, IVs and greeks (the provider's; a leg
-without them leaves the greeks it would add, and its model value, unknown).
+underlyings' prices and earnings dates, and the open contracts' quotes, IVs and greeks (the
+provider's; a leg without them leaves the greeks it would add, and its model value, unknown).
+Upcoming dividends come from the database in one query (the early-assignment rule reads them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 
 from core.deadline import Deadline
 from marketdata import clock, presentation
-from marketdata import services as marketdata_services
 from marketdata.domain import OptionSnapshot
+from marketdata.reference import dividends_upcoming_many
 from marketdata.trade_figures import FigureLeg, TradeFigures, trade_figures
+from marketdata.trade_rules import TradeSignal, trade_signals
 from watchlist import portfolio
 from watchlist.models import Instrument, Position, Trade
 from watchlist.valuation import Valuation
@@ -49,29 +51,57 @@ def _figure_leg(leg: Position, quote: dict[str, Any] | None, *, spot: float | No
     )
 
 
-def trades_valued(
+@dataclass(frozen=True, slots=True)
+class TradesAssessed:
+    """Every leg's valuation (by position id), and each trade's figures and signals (by trade id)."""
+
+    valuations: dict[int, Valuation]
+    figures: dict[int, TradeFigures]
+    signals: dict[int, list[TradeSignal]]
+
+
+def trades_assessed(
     trades: Sequence[Trade], *, fetch_missing: bool, deadline: Deadline | None = None
-) -> tuple[dict[int, Valuation], dict[int, TradeFigures]]:
-    """Every leg's valuation (by position id) and each trade's figures (by trade id), from one cache read."""
+) -> TradesAssessed:
+    """Valuations, figures and signals of `trades`, from one cache read and one dividends query.
+
+    Cache only unless `fetch_missing` (the API fetches what is missing within its deadline;
+    the admin and the refresh's alert evaluation read what the cycle has cached).
+    """
     legs = [leg for trade in trades for leg in trade.legs.all()]
     valuations, snapshot = portfolio.positions_valued(legs, fetch_missing=fetch_missing, deadline=deadline)
-    return valuations, _figures(trades, snapshot, today=clock.market_today())
+    today = clock.market_today()
+    open_symbols = {trade.ticker.symbol for trade in trades if trade.closed_at is None}
+    dividends = dividends_upcoming_many(open_symbols, today=today) if open_symbols else {}
+    quotes = {ticker: quote.value for ticker, quote in snapshot.option_prices.items()}
+    figures: dict[int, TradeFigures] = {}
+    signals: dict[int, list[TradeSignal]] = {}
+    for trade in trades:
+        symbol = trade.ticker.symbol
+        stock = snapshot.stocks.get(symbol)
+        spot = float(stock.value["price"]) if stock is not None else None
+        legs_read = [
+            _figure_leg(leg, quotes.get(leg.option_ticker or ""), spot=spot) for leg in trade.legs.all()
+        ]
+        found = trade_figures(legs_read, spot=spot, today=today, rate=settings.RISK_FREE_RATE)
+        figures[trade.pk] = presentation.rounded(found)  # the API's rounding policy
+        earnings = snapshot.earnings.get(symbol)
+        signals[trade.pk] = (
+            trade_signals(
+                legs_read,
+                spot=spot,
+                pct_of_max_profit=found["pct_of_max_profit"],
+                earnings=earnings.upcoming if earnings is not None else [],
+                dividends=dividends.get(symbol, []),
+                today=today,
+                thresholds=settings.TRADE_RULES,
+            )
+            if trade.closed_at is None
+            else []
+        )
+    return TradesAssessed(valuations=valuations, figures=figures, signals=signals)
 
 
 def trades_figures(trades: Sequence[Trade], *, fetch_missing: bool) -> dict[int, TradeFigures]:
     """Each trade's figures, by id (the admin's: cache only unless `fetch_missing`)."""
-    return trades_valued(trades, fetch_missing=fetch_missing)[1]
-
-
-def _figures(
-    trades: Sequence[Trade], snapshot: marketdata_services.MarketSnapshot, *, today: date
-) -> dict[int, TradeFigures]:
-    quotes = {ticker: quote.value for ticker, quote in snapshot.option_prices.items()}
-    figures: dict[int, TradeFigures] = {}
-    for trade in trades:
-        stock = snapshot.stocks.get(trade.ticker.symbol)
-        spot = float(stock.value["price"]) if stock is not None else None
-        legs = [_figure_leg(leg, quotes.get(leg.option_ticker or ""), spot=spot) for leg in trade.legs.all()]
-        found = trade_figures(legs, spot=spot, today=today, rate=settings.RISK_FREE_RATE)
-        figures[trade.pk] = presentation.rounded(found)  # the API's rounding policy
-    return figures
+    return trades_assessed(trades, fetch_missing=fetch_missing).figures

@@ -13,6 +13,7 @@ from rest_framework import serializers
 from core.api_schema import shape_fields
 from marketdata.serializers import SymbolField
 from marketdata.trade_figures import TradeFigures
+from watchlist.alert_serializers import TradeSignalSerializer
 from watchlist.models import OPTION_TICKER_MAX_LENGTH, Instrument, Trade, TradeStatus, TradeStrategy
 from watchlist.serializers import SMALLEST_PRICE, OptionTickerField, PositionValuedSerializer
 from watchlist.trades import LegInput
@@ -145,11 +146,14 @@ class TradeSerializer(serializers.ModelSerializer[Trade]):
     underlying = serializers.CharField(source="ticker.symbol", read_only=True)
     status = serializers.ChoiceField(choices=TradeStatus.choices, read_only=True)
     legs = PositionValuedSerializer(many=True, read_only=True, source="valued_legs")
+    signals = TradeSignalSerializer(
+        many=True, read_only=True, help_text="Management signals firing now (open trades; closed: [])."
+    )
 
     class Meta:
         model = Trade
         fields = (
-            "id", "underlying", "strategy", "status", "opened_at", "closed_at", "notes", "legs",
+            "id", "underlying", "strategy", "status", "opened_at", "closed_at", "notes", "legs", "signals",
             *FIGURES,
         )  # fmt: skip
         read_only_fields = fields

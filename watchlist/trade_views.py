@@ -1,5 +1,7 @@
 """REST endpoints for the requesting user's trades: open, list, read, notes, roll, assign, close.
 
+A trade is shown with its legs' valuations, its figures and the management signals firing now.
+
 Each view validates input with a serializer, calls one service or selector and serializes the
 trade; another user's trade is a 404. Errors become JSON in core.exception_handler.
 """
@@ -17,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.deadline import Deadline
-from watchlist import selectors, trade_analysis, trades
+from watchlist import alerts, selectors, trade_analysis, trades
 from watchlist.models import Trade
 from watchlist.serializers import error_responses
 from watchlist.trade_serializers import (
@@ -39,15 +41,18 @@ def _owner(request: Request) -> User:
 
 
 def _shown(found: list[Trade]) -> list[Trade]:
-    """Attach each trade's legs with their live valuations, and its figures, for the serializer."""
-    valuations, figures = trade_analysis.trades_valued(
-        found, fetch_missing=True, deadline=Deadline.for_request()
-    )
+    """Attach each trade's legs with their live valuations, its figures and signals, for the serializer."""
+    assessed = trade_analysis.trades_assessed(found, fetch_missing=True, deadline=Deadline.for_request())
+    since = alerts.signal_since(found)
     for trade in found:
-        trade.figures = figures[trade.pk]  # type: ignore[attr-defined]
+        trade.figures = assessed.figures[trade.pk]  # type: ignore[attr-defined]
+        trade.signals = [  # type: ignore[attr-defined]
+            {"code": s.code, "message": s.message, "since": since.get((trade.pk, s.code))}
+            for s in assessed.signals[trade.pk]
+        ]
         trade.valued_legs = []  # type: ignore[attr-defined]
         for leg in sorted(trade.legs.all(), key=lambda leg: (leg.opened_at, leg.pk)):
-            leg.valuation = valuations[leg.pk]  # type: ignore[attr-defined]
+            leg.valuation = assessed.valuations[leg.pk]  # type: ignore[attr-defined]
             trade.valued_legs.append(leg)  # type: ignore[attr-defined]
     return found
 

@@ -1,10 +1,10 @@
-"""Watchlist, position and token API URLs (mounted under /api/v1/)."""
+"""Watchlist, position, trade, alert and token API URLs (mounted under /api/v1/)."""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from watchlist import trade_views, views
+from watchlist import alert_views, trade_views, views
 
 urlpatterns = [
     path("auth/token/", views.AuthTokenView.as_view(), name="auth-token"),
@@ -18,5 +18,8 @@ urlpatterns = [
     path("trades/<int:pk>/roll/", trade_views.TradeRollView.as_view(), name="trade-roll"),
     path("trades/<int:pk>/assign/", trade_views.TradeAssignView.as_view(), name="trade-assign"),
     path("trades/<int:pk>/close/", trade_views.TradeCloseView.as_view(), name="trade-close"),
+    path("alerts/", alert_views.AlertListView.as_view(), name="alerts"),
+    path("alerts/<int:pk>/dismiss/", alert_views.AlertDismissView.as_view(), name="alert-dismiss"),
+    path("alert-settings/", alert_views.AlertSettingsView.as_view(), name="alert-settings"),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
 ]

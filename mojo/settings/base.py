@@ -10,6 +10,7 @@ import environ
 
 from core.broker import broker_url_beside, task_time_limits
 from core.cache import redis_cache
+from marketdata.trade_rules import TradeRuleThresholds
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -209,6 +210,9 @@ SPECTACULAR_SETTINGS = {
         "StockStrategyEnum": ["stock", "covered_call", "other"],
         "OptionStrategyEnum": ["leaps", "csp", "covered_call", "pmcc_long", "pmcc_short", "other"],
         "CandidateStrategyEnum": "marketdata.strategies.STRATEGIES",
+        "AlertCodeEnum": "watchlist.models.AlertCode",
+        "AlertChannelEnum": "watchlist.models.AlertChannel",
+        "DeliveryStatusEnum": "watchlist.models.DeliveryStatus",
     },
 }
 
@@ -243,6 +247,27 @@ MARKETDATA_LOCAL_CACHE_SECONDS: float = env.float("MARKETDATA_LOCAL_CACHE_SECOND
 MOJO_FROZEN_NOW: str = env("MOJO_FROZEN_NOW", default="")
 # Annual risk-free rate used when mojo computes greeks the provider did not send.
 RISK_FREE_RATE: float = env.float("RISK_FREE_RATE", default=0.04)
+
+# --- Trade management: signals and alerts -------------------------------------------------
+# The rules' thresholds (`marketdata.trade_rules`): one typed object, each value from the environment.
+TRADE_RULES = TradeRuleThresholds(
+    take_profit_pct=env.float("TRADE_TAKE_PROFIT_PCT", default=50.0),
+    dte_exit_days=env.int("TRADE_DTE_EXIT_DAYS", default=21),
+    put_min_extrinsic=env.float("TRADE_PUT_MIN_EXTRINSIC", default=0.05),
+    expiring_itm_days=env.int("TRADE_EXPIRING_ITM_DAYS", default=1),
+)
+# Webhook URLs resolving to private, loopback or link-local addresses are refused unless this is
+# set (tests and a receiver on the same private network); production leaves it off.
+ALERT_WEBHOOK_ALLOW_PRIVATE: bool = env.bool("ALERT_WEBHOOK_ALLOW_PRIVATE", default=False)
+# A delivery is tried this many times; the waits between tries double from the first, to the cap.
+ALERT_DELIVERY_ATTEMPTS: int = env.int("ALERT_DELIVERY_ATTEMPTS", default=8)
+ALERT_DELIVERY_RETRY_WAIT: float = env.float("ALERT_DELIVERY_RETRY_WAIT", default=30.0)
+ALERT_DELIVERY_RETRY_WAIT_CAP: float = env.float("ALERT_DELIVERY_RETRY_WAIT_CAP", default=3600.0)
+# Alert e-mail goes through Django's e-mail backend: an EMAIL_URL (smtp+tls://user:pass@host:587,
+# consolemail:// prints it) and the sender.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL: str = env("DEFAULT_FROM_EMAIL", default="mojo <mojo@localhost>")
+SERVER_EMAIL: str = DEFAULT_FROM_EMAIL
 
 # --- Admin login lockout (django-axes) ------------------------------------------------------
 # Failed logins are counted in the database per username + client address (REMOTE_ADDR, the

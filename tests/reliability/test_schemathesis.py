@@ -42,6 +42,9 @@ position_open(user=user, symbol="WMT", instrument="stock", quantity=10, multipli
 for strike in range(90, 95):  # trades 2-6: a fuzzed delete of one's leg leaves the others
     trade_open(user=user, symbol="WMT", strategy="csp", legs=[LegInput(instrument="option",
                option_ticker=f"O:WMT261218P000{strike}000", quantity=-1, entry_price=Decimal("1.25"))])
+from watchlist.models import Alert
+for trade_id in (5, 6):  # alerts 1-2: what a cycle would have opened
+    Alert.objects.create(owner=user, trade_id=trade_id, code="dte_exit", message="Short put is 21 DTE.")
 print(Token.objects.create(user=user).key)
 """
 

@@ -1,4 +1,4 @@
-"""Tickers, watchlists, positions (the legs) and the trades that group them.
+"""Tickers, watchlists, positions (the legs), the trades that group them, and their alerts.
 
 Every invariant the database can express is a `Meta.constraints` entry; `full_clean()` checks
 them too (Django validates constraints), and `Position.validate_constraints` files each failure
@@ -6,6 +6,15 @@ under the field it concerns. `clean()` holds only what SQL cannot say. Admin and
 go through `full_clean()`, so the rules live here once.
 """
 
+from watchlist.models.alerts import (
+    WEBHOOK_URL_MAX_LENGTH,
+    Alert,
+    AlertChannel,
+    AlertCode,
+    AlertDelivery,
+    AlertSettings,
+    DeliveryStatus,
+)
 from watchlist.models.positions import (
     DEFAULT_OPTION_MULTIPLIER,
     IMMUTABLE_FIELDS,
@@ -36,6 +45,13 @@ __all__ = [
     "PRICE_DECIMAL_PLACES",
     "PRICE_MAX_DIGITS",
     "SYMBOL_MAX_LENGTH",
+    "WEBHOOK_URL_MAX_LENGTH",
+    "Alert",
+    "AlertChannel",
+    "AlertCode",
+    "AlertDelivery",
+    "AlertSettings",
+    "DeliveryStatus",
     "Instrument",
     "Position",
     "PositionStatus",
