@@ -1,6 +1,7 @@
 """A webhook receiver in its own process, for tests that deliver to it over real HTTP.
 
-``python -m tests.webhook_receiver --secret S --statuses 500,500,200 --log PATH`` binds a free
+``python -m tests.webhook_receiver --secret S --statuses 500,500,200 --log PATH`` (or
+``--secret-file F``, read at each request: a webhook's secret is made after its URL) binds a free
 port on 127.0.0.1, prints ``listening <port>`` and answers each successive POST with the next
 status of the list (the last one once the list is used up; a 3xx points back at
 ``/redirected``, so a followed redirect would show in the log). Every request, GET included,
@@ -8,9 +9,9 @@ becomes one JSON line in PATH, written before the answer is sent: by the time th
 side has its status, the line is there.
 
 A line's `signature_valid` is judged against the receiver's real clock (tolerance 300 s),
-as a user's receiver would judge it. A test that pins mojo's clock (MOJO_FROZEN_NOW) signs
-with the pinned time, so the line also has `timestamp_skew` (received_at minus the signed
-timestamp) for such a test to assert on instead.
+as a user's receiver would judge it, or against ``--clock EPOCH``: a test that pins mojo's
+clock (MOJO_FROZEN_NOW) signs with the pinned time and gives it here. The line also has
+`timestamp_skew` (received_at minus the signed timestamp).
 
 `started_receiver(tmp_path, secret=..., statuses=...)` starts one for a test and stops it
 at the end. Nothing here sets up Django: `core.webhooks` needs none.
