@@ -67,7 +67,8 @@ def alerts_evaluate(*, now: datetime) -> list[int]:
 
 
 def _evaluate_batch(trades: Sequence[Trade], *, now: datetime) -> list[int]:
-    signals = trade_analysis.trades_assessed(trades, fetch_missing=False).signals
+    assessed = trade_analysis.trades_assessed(trades, fetch_missing=False)
+    signals = assessed.signals
     active: dict[int, dict[str, Alert]] = {}
     for alert in Alert.objects.filter(trade__in=trades, cleared_at__isnull=True):
         active.setdefault(alert.trade_id, {})[alert.code] = alert
@@ -75,7 +76,10 @@ def _evaluate_batch(trades: Sequence[Trade], *, now: datetime) -> list[int]:
     for trade in trades:
         fired = {signal.code: signal for signal in signals.get(trade.pk, [])}
         was = active.get(trade.pk, {})
-        cleared = [alert.pk for code, alert in was.items() if code not in fired]
+        # A trade read in part (a quote missing from the cache) keeps its alerts: a rule that
+        # could not look did not see its signal stop, and clearing would alert again later.
+        readable = trade.pk in assessed.fully_read
+        cleared = [alert.pk for code, alert in was.items() if code not in fired and readable]
         if cleared:
             Alert.objects.filter(pk__in=cleared).update(cleared_at=now)
         for code, signal in fired.items():

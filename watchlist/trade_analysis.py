@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -58,6 +59,9 @@ class TradesAssessed:
     valuations: dict[int, Valuation]
     figures: dict[int, TradeFigures]
     signals: dict[int, list[TradeSignal]]
+    # Trades whose every rule had its inputs (spot, each live option leg's mark, known earnings):
+    # only for these does a signal's absence mean it stopped firing, not that data was missing.
+    fully_read: set[int]
 
 
 def trades_assessed(
@@ -76,6 +80,7 @@ def trades_assessed(
     quotes = {ticker: quote.value for ticker, quote in snapshot.option_prices.items()}
     figures: dict[int, TradeFigures] = {}
     signals: dict[int, list[TradeSignal]] = {}
+    fully_read: set[int] = set()
     for trade in trades:
         symbol = trade.ticker.symbol
         stock = snapshot.stocks.get(symbol)
@@ -86,6 +91,9 @@ def trades_assessed(
         found = trade_figures(legs_read, spot=spot, today=today, rate=settings.RISK_FREE_RATE)
         figures[trade.pk] = presentation.rounded(found)  # the API's rounding policy
         earnings = snapshot.earnings.get(symbol)
+        known = earnings is not None and earnings.status != "unknown"
+        if _fully_read(legs_read, spot=spot, earnings_known=known, today=today):
+            fully_read.add(trade.pk)
         signals[trade.pk] = (
             trade_signals(
                 legs_read,
@@ -99,7 +107,12 @@ def trades_assessed(
             if trade.closed_at is None
             else []
         )
-    return TradesAssessed(valuations=valuations, figures=figures, signals=signals)
+    return TradesAssessed(valuations=valuations, figures=figures, signals=signals, fully_read=fully_read)
+
+
+def _fully_read(legs: Sequence[FigureLeg], *, spot: float | None, earnings_known: bool, today: date) -> bool:
+    live = [leg for leg in legs if leg.kind != "stock" and leg.is_open and (leg.expiration or today) >= today]
+    return spot is not None and earnings_known and all(leg.mark is not None for leg in live)
 
 
 def trades_figures(trades: Sequence[Trade], *, fetch_missing: bool) -> dict[int, TradeFigures]:

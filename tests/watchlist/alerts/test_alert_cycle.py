@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from decimal import Decimal
 
 import pytest
 from django.core import mail
 
+from marketdata import clock
 from marketdata.models import RefreshCycle
+from marketdata.services import symbol_invalidate
 from marketdata.trade_rules import SIGNAL_CODES
 from tests.watchlist.alerts.conftest import channels_on, open_csp, put_mark, refresh_cycle, tasks_run_here
+from watchlist import alerts, trades
 from watchlist.models import Alert, AlertCode, AlertDelivery, DeliveryStatus
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +86,34 @@ def test_a_code_that_clears_and_fires_again_alerts_again(trader, receiver, eager
     assert len([m for m in mail.outbox if "Take profit" in m.subject]) == 2
     codes = [json.loads(post["body"])["alert"]["id"] for post in _posts(receiver)]
     assert codes.count(first.pk) == codes.count(second.pk) == 1
+
+
+def test_a_quote_gone_from_the_cache_clears_nothing_and_alerts_nothing_twice(
+    trader, receiver, eager_tasks
+) -> None:
+    channels_on(trader, receiver)
+    trade = open_csp(trader, entry_price=round(put_mark() * 2.5, 2))
+    refresh_cycle()
+
+    symbol_invalidate("AAPL")  # an eviction: the rules cannot see the quote
+    alerts.alerts_evaluate(now=clock.now())
+    (alert,) = _take_profit_alerts(trade)
+    assert alert.active  # not seen to stop firing
+    refresh_cycle()  # warm again, still firing
+
+    assert _take_profit_alerts(trade) == [alert]
+    assert len([m for m in mail.outbox if "Take profit" in m.subject]) == 1
+
+
+def test_an_alert_clears_when_its_trade_closes(trader, eager_tasks) -> None:
+    trade = open_csp(trader, entry_price=round(put_mark() * 2.5, 2))
+    refresh_cycle()
+    (leg,) = trade.legs.all()
+    trades.trade_close(trade=trade, exit_prices={leg.pk: Decimal("0.50")})
+
+    refresh_cycle()
+
+    assert {alert.active for alert in trade.alerts.all()} == {False}
 
 
 def test_a_near_miss_opens_no_alert(trader, receiver, eager_tasks) -> None:
