@@ -1,4 +1,5 @@
-"""NYSE sessions and the cache TTL policy that follows them (pure; `now` is always passed in).
+"""NYSE sessions, the cache TTL policy that follows them and the standard monthly expiration
+(pure; `now` is always passed in).
 
 Built on exchange_calendars' XNYS with explicit bounds (its default bounds end a year after
 today, and later dates would raise). Holidays are closed, early closes end at 13:00 New York.
@@ -6,7 +7,7 @@ today, and later dates would raise). Holidays are closed, early closes end at 13
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -100,3 +101,26 @@ def latest_completed_session(now: datetime) -> date:
 def sessions_between(start: date, end: date) -> list[date]:
     """Every session date in [start, end]."""
     return [d for d in _sessions().dates if start <= d <= end]
+
+
+def completed_sessions(now: datetime, count: int) -> list[date]:
+    """The last `count` sessions whose close is at or before `now`, oldest first.
+
+    The session running at `now` is not one of them until it has closed.
+    """
+    sessions = _sessions()
+    end = int(np.searchsorted(sessions.closes, _ns(now), side="right"))
+    return sessions.dates[max(0, end - count) : end]
+
+
+def is_session(day: date) -> bool:
+    """True when the NYSE trades on `day` (a weekday that is not a holiday; early closes count)."""
+    return day in _sessions().date_index
+
+
+def standard_monthly_expiration(year: int, month: int) -> date:
+    """The month's standard monthly option expiration: its third Friday, or the Thursday before
+    when that Friday is an NYSE holiday (Good Friday, Juneteenth)."""
+    first = date(year, month, 1)
+    third_friday = first + timedelta(days=(4 - first.weekday()) % 7 + 14)
+    return third_friday if is_session(third_friday) else third_friday - timedelta(days=1)

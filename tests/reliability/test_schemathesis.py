@@ -19,16 +19,19 @@ import pytest
 
 from tests.ops.gunicorn import ROOT, VENV_BIN, manage, running_gunicorn
 
+# What the run may take here (about 70 s alone at the configured examples, more beside the rest
+# of the suite on a small machine; `make schemathesis-long` allows two hours): a liveness bound,
+# so a hang ends it.
+RUN_TIMEOUT_SECONDS = 7200 if os.environ.get("SCHEMATHESIS_MAX_EXAMPLES") else 400
+
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.timeout(RUN_TIMEOUT_SECONDS + 120),  # the run, and gunicorn's start and the seed
     pytest.mark.usefixtures("transactional_db"),
     pytest.mark.xdist_group("schemathesis"),
 ]
 
 RAISED_THROTTLES = {"API_THROTTLE_USER_RATE": "1000000/min", "API_THROTTLE_AUTH_RATE": "1000000/min"}
-# What the run may take here (~25 s at the configured examples; `make schemathesis-long`
-# allows two hours): a liveness bound, so a hang ends it.
-RUN_TIMEOUT_SECONDS = 7200 if os.environ.get("SCHEMATHESIS_MAX_EXAMPLES") else 100
 SEED_DATA = """
 from decimal import Decimal
 from django.contrib.auth import get_user_model
