@@ -37,6 +37,7 @@ def demo_user_reset(*, username: str = "demo") -> tuple[User, str]:
     password = secrets.token_urlsafe(12)
     user, _ = get_user_model().objects.get_or_create(username=username)
     user.is_staff = user.is_superuser = True
+    user.email = user.email or "demo@example.com"  # alerts by e-mail print in the worker's log
     user.set_password(password)
     user.save()
     return user, password
@@ -62,13 +63,16 @@ def _pick(
     return min(usable, key=lambda c: abs(abs(c.delta or 0.0) - delta), default=None)
 
 
-# (symbol, strategy, contract type, DTE window, target |delta|, quantity) of each demo option.
+# (symbol, strategy, contract type, DTE window, target |delta|, quantity, entry price / today's)
+# of each demo option. Shorts were sold a bit higher, longs bought a bit lower than today: a
+# plausible winning book; the MSFT put has earned over half its credit, so it shows a
+# take-profit alert.
 OPTION_PLAN = (
-    ("AAPL", "covered_call", "call", 21, 60, 0.30, -1),
-    ("MSFT", "csp", "put", 21, 60, 0.30, -1),
-    ("NVDA", "leaps", "call", 365, 900, 0.80, 1),
-    ("SPY", "pmcc_long", "call", 365, 900, 0.80, 1),
-    ("SPY", "pmcc_short", "call", 21, 60, 0.30, -1),
+    ("AAPL", "covered_call", "call", 21, 60, 0.30, -1, Decimal("1.15")),
+    ("MSFT", "csp", "put", 21, 60, 0.30, -1, Decimal("2.20")),
+    ("NVDA", "leaps", "call", 365, 900, 0.80, 1, Decimal("0.90")),
+    ("SPY", "pmcc_long", "call", 365, 900, 0.80, 1, Decimal("0.90")),
+    ("SPY", "pmcc_short", "call", 21, 60, 0.30, -1, Decimal("1.15")),
 )
 
 
@@ -106,14 +110,12 @@ def demo_positions_seed(*, user: User) -> list[Position]:
             exit_price=Decimal("171.25"),
         ),
     ]
-    for symbol, strategy, contract_type, min_dte, max_dte, delta, quantity in OPTION_PLAN:
+    for symbol, strategy, contract_type, min_dte, max_dte, delta, quantity, factor in OPTION_PLAN:
         contract = _pick(
             chains[symbol], contract_type=contract_type, min_dte=min_dte, max_dte=max_dte, delta=delta
         )
         if contract is None:
             continue
-        # Shorts sold a bit higher, longs bought a bit lower than today: a plausible winning book.
-        factor = Decimal("1.15") if quantity < 0 else Decimal("0.90")
         created.append(
             position_open(
                 user=user,
@@ -126,6 +128,17 @@ def demo_positions_seed(*, user: User) -> list[Position]:
             )
         )
     return created
+
+
+def demo_alerts_on(*, user: User) -> None:
+    """Switch the demo user's e-mail alerts on, before the refresh whose end opens them.
+
+    The demo's e-mail backend prints (EMAIL_URL unset: consolemail://), so each alert shows
+    once in the worker's log.
+    """
+    from watchlist import alert_settings
+
+    alert_settings.alert_settings_save(user=user, email_enabled=True, webhook_url="", now=clock.now())
 
 
 def seed_demo_iv_history(

@@ -23,6 +23,7 @@ from devtools import demo
 from devtools.localredis import LocalRedis, point_cache_at
 from devtools.sandbox.server import SandboxServer
 from marketdata import clock
+from watchlist import selectors
 
 
 class Command(BaseCommand):
@@ -111,6 +112,11 @@ class Command(BaseCommand):
         if self._offline:
             seeded = demo.seed_demo_iv_history(demo.DEMO_SYMBOLS, now=clock.now())
             self.stdout.write(f"IV history: {seeded} demo observations from the sandbox's IV model")
+        demo.demo_alerts_on(user=user)
+        # Positions before the refresh: it then prices their contracts, and its end opens alerts.
+        opened = demo.demo_positions_seed(user=user)
+        if opened:
+            self.stdout.write(f"Positions: opened {len(opened)} demo positions")
         # One line per upstream call is for operators; the demo shows the refresh's own progress.
         upstream = logging.getLogger("marketdata.upstream")
         level = upstream.level
@@ -121,9 +127,8 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(f"refresh: {error}"))
         finally:
             upstream.setLevel(level)
-        opened = demo.demo_positions_seed(user=user)
-        if opened:
-            self.stdout.write(f"Positions: opened {len(opened)} demo positions")
+        alerts = selectors.alerts_open_for(user).count()
+        self.stdout.write(f"Alerts: {alerts} open (each e-mailed once: they print in the worker's log)")
 
     def _announce(self, host: str, port: int) -> None:
         base = f"http://{host}:{port}"
@@ -133,6 +138,7 @@ class Command(BaseCommand):
                 f"  admin      {base}/admin/\n"
                 f"  API docs   {base}/api/docs/\n"
                 f"  dashboard  {base}/api/v1/dashboard/\n"
+                f"  alerts     {base}/admin/watchlist/alert/\n"
                 f"  signals    {base}/api/v1/stocks/AAPL/signals/\n"
                 f"  username   {self._username}\n"
                 f"  password   {self._password}   (generated now; shown once)\n"

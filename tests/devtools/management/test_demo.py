@@ -9,7 +9,7 @@ from django.test import RequestFactory
 
 from marketdata import cache
 from marketdata.models import IVSnapshot
-from watchlist.models import Position, WatchlistItem
+from watchlist.models import Alert, Position, WatchlistItem
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,6 +34,11 @@ def test_offline_demo_seeds_user_watchlist_positions_and_warm_cache(settings, ca
     assert IVSnapshot.objects.filter(ticker="AAPL", is_demo=False).count() == 1
     assert cache.read(cache.stock_cache_key("NVDA")) is not None
     assert cache.read(cache.options_cache_key("SPY")) is not None
+    # The MSFT put has earned over half its credit: its take-profit alert is open, by e-mail.
+    alert = Alert.objects.get(code="take_profit")
+    assert (alert.trade.ticker.symbol, alert.trade.strategy) == ("MSFT", "csp")
+    assert [d.channel for d in alert.deliveries.all()] == ["email"]
+    assert "Alerts: " in out
 
 
 @pytest.mark.slow  # the demo starts its own sandbox server
