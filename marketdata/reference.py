@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal, TypeVar
 
 from django.conf import settings
@@ -30,6 +30,7 @@ from core.pool import pooled
 from marketdata import cache, clock
 from marketdata.clients import get_massive_client
 from marketdata.clients.massive import DIVIDENDS_PAGE_SIZE
+from marketdata.dividend_schedule import DeclaredDividend, dividend_schedule
 from marketdata.domain import Dividend, TickerDetails
 from marketdata.entitlements import entitlement_lack_record, entitlement_lacking
 from marketdata.exceptions import NotEntitled
@@ -242,6 +243,22 @@ def dividends_upcoming_many(symbols: Iterable[str], *, today: date) -> dict[str,
     for symbol, ex_dividend_date, cash_amount in rows:
         found[symbol].append((ex_dividend_date, cash_amount))
     return found
+
+
+def dividend_schedules_many(
+    symbols: Iterable[str], *, today: date, until: date
+) -> dict[str, list[tuple[date, float]]]:
+    """Each symbol's expected dividends after `today` through `until`: declared, then projected
+    (`marketdata.dividend_schedule`), for the option models. One query."""
+    wanted = list(dict.fromkeys(symbols))
+    declared: dict[str, list[DeclaredDividend]] = {symbol: [] for symbol in wanted}
+    # A year back finds the last regular dividend of any payer, annual ones included.
+    rows = DividendRow.objects.filter(
+        symbol__in=wanted, ex_dividend_date__gt=today - timedelta(days=400)
+    ).values_list("symbol", "ex_dividend_date", "cash_amount", "frequency", "dividend_type")
+    for symbol, ex_dividend_date, cash_amount, frequency, dividend_type in rows:
+        declared[symbol].append(DeclaredDividend(ex_dividend_date, cash_amount, frequency, dividend_type))
+    return {symbol: dividend_schedule(found, today=today, until=until) for symbol, found in declared.items()}
 
 
 # --- Asking ------------------------------------------------------------------------------------
