@@ -11,11 +11,12 @@ from datetime import date, timedelta
 from typing import Any, TypedDict
 
 from core.shapes import IsoDate
-from marketdata import indicators, option_analytics, presentation, strategies
+from marketdata import expected_move, indicators, option_analytics, presentation, strategies
 from marketdata.domain import ContractType, DailyBar, OptionSnapshot, TickerDetails
 
-# The chain summary's fields, written to their own key for dashboards.
-SUMMARY_KEYS = ("spot", "atm_iv", "signal_expirations", "as_of_date")
+# The chain summary's fields, written to their own key for dashboards (a summary cached before
+# a field was added lacks it: readers `.get` it).
+SUMMARY_KEYS = ("spot", "atm_iv", "signal_expirations", "expected_move", "as_of_date")
 
 
 def stock_payload(
@@ -91,8 +92,9 @@ def chain_payload(
     rate: float,
     thresholds: strategies.StrategyThresholds,
 ) -> dict[str, Any]:
-    """A chain entry: the contracts, with ATM IV and the candidates by expiration computed once,
-    at fetch time (`strategies.signal_counts` applies the earnings date when they are read)."""
+    """A chain entry: the contracts, with ATM IV, the expected move and the candidates by expiration
+    computed once, at fetch time (`strategies.signal_counts` applies the earnings date when they
+    are read, `expected_move.expected_move_on` the day)."""
     analysed = (
         [option_analytics.analyze_contract(c, spot=spot, today=today, rate=rate) for c in contracts]
         if spot
@@ -111,5 +113,6 @@ def chain_payload(
         "windows": chain_windows(today),
         "atm_iv": atm,
         "signal_expirations": expirations,
+        "expected_move": expected_move.expected_move(analysed, spot=spot),
         "contracts": [c.to_payload() for c in contracts],
     }

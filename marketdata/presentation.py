@@ -3,8 +3,9 @@
 Computation keeps full precision; only what is shown is rounded, by the field's name:
 prices, levels and money per share to 4 decimals (bars as the provider sends them), money per
 position to the cent, percentages and percent numbers (RSI, IV rank and percentile, `*_pct`,
-`prob_otm`, the 0-100 score) to 2, volatilities to 4, greeks to 4 (gamma 6), whole numbers
-(counts, days, volumes averaged) to none. Pure: no Django.
+`prob_otm`, the 0-100 score) to 2, volatilities to 4, greeks to 4 (gamma 6; their portfolio
+totals too), betas to 4, whole numbers (counts, days, volumes averaged, trade ids) to none.
+Pure: no Django.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ PERCENT: Final = 2  # percent numbers: 2.5 means 2.5 %
 VOLATILITY: Final = 4  # annualised fractions: 0.3512
 GREEK: Final = 4
 GAMMA: Final = 6
+BETA: Final = 4  # a regression slope: 1.2345
 WHOLE: Final = 0
 AS_SENT: Final = None  # the provider's own figures (bars, contract volume)
 
@@ -26,11 +28,11 @@ _POLICY: tuple[tuple[int | None, tuple[str, ...]], ...] = (
         "price", "spot", "chain_spot", "change", "last_close", "sma_20", "sma_50", "sma_200",
         "high_52w", "low_52w", "atr_14", "strike", "bid", "ask", "mid", "premium", "net_debit",
         "breakeven", "current_price", "entry_price", "exit_price", "fees", "cost_basis_per_share",
-        "breakevens",
+        "breakevens", "by_iv", "by_straddle",
     )),
     (MONEY, (
         "max_profit", "max_loss", "net_premium", "capital", "market_value", "unrealised_pnl",
-        "realised_pnl", "net_delta", "position_delta",
+        "realised_pnl", "net_delta", "position_delta", "capital_at_risk", "beta_weighted_delta",
     )),
     (PERCENT, (
         "change_percent", "rsi_14", "iv_rank", "iv_percentile", "spread_pct", "return_pct",
@@ -40,10 +42,12 @@ _POLICY: tuple[tuple[int | None, tuple[str, ...]], ...] = (
     (VOLATILITY, ("iv", "atm_iv", "hv_20", "hv_30")),
     (GREEK, ("delta", "theta", "vega")),
     (GAMMA, ("gamma",)),
+    (BETA, ("betas",)),
     (WHOLE, (
         "avg_volume_20", "strength", "dte", "days_to_earnings", "open_interest", "iv_history_days",
         "min_dte", "max_dte", "expiration_count", "contract_count", "signal_counts", "positions",
-        "quantity", "multiplier", "id", "trade", "open_trades",
+        "quantity", "multiplier", "id", "trade", "open_trades", "greeks_unknown_trades",
+        "unlimited_risk_trades", "unweighted_trades",
     )),
     (AS_SENT, ("open", "high", "low", "close", "volume", "vwap")),
 )  # fmt: skip

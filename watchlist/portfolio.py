@@ -1,7 +1,9 @@
-"""Positions × market data: live valuations and the dashboard.
+"""Positions × market data: live valuations, and the dashboard's shapes and P&L summaries.
 
 Market data comes through `marketdata.services` (one cache round trip, bounded fetches for
 misses); rows come from `watchlist.selectors`; the arithmetic is `watchlist.valuation` (pure).
+`watchlist.dashboard` puts the dashboard together (it needs `watchlist.trade_analysis`, which
+values legs here).
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from typing_extensions import Doc
 
 from core.deadline import Deadline
 from core.shapes import IsoDate, IsoDateTime
-from marketdata import clock, presentation
+from marketdata import clock
 from marketdata import services as marketdata_services
 from marketdata.domain import OptionSnapshot
+from marketdata.expected_move import ExpectedMove
 from marketdata.responses import EarningsStatus, StockSummary
+from marketdata.risk import RiskTotals
 from marketdata.trade_rules import SignalCode
 from watchlist import selectors
 from watchlist.models import Instrument, Position
@@ -44,7 +48,7 @@ class DashboardPositions(TypedDict):
     by_strategy: dict[str, DashboardSummary]
 
 
-class TradeStrategySummary(TypedDict):
+class TradeStrategyPnl(TypedDict):
     """The trades of one strategy: how many are open, and their legs' P&L net of the legs' fees."""
 
     open_trades: int
@@ -54,7 +58,32 @@ class TradeStrategySummary(TypedDict):
     ]
 
 
-class DashboardPortfolio(TypedDict):
+class TradeStrategySummary(TradeStrategyPnl, RiskTotals):
+    """The trades of one strategy: how many are open, their legs' P&L net of the legs' fees, and
+    the open ones' greeks and capital at risk."""
+
+
+class DashboardPortfolio(RiskTotals):
+    """Open trades' risk: their figures' greeks and max losses summed, deltas weighted by β."""
+
+    beta_weighted_delta: Annotated[
+        float,
+        Doc(
+            "SPY shares: Σ open trades' delta × β × the underlying's close / SPY's close, both"
+            " closes of the last session β is measured on."
+        ),
+    ]
+    unweighted_trades: Annotated[
+        list[int], Doc("Open trades beta_weighted_delta leaves out: their delta unknown, or their β.")
+    ]
+    betas: Annotated[
+        dict[str, float | None],
+        Doc(
+            "β against SPY of each open trade's underlying: the OLS slope of its 60 daily log"
+            " returns on SPY's over the last 61 completed sessions of stored bars (sessions"
+            " aligned by date); null with fewer aligned sessions. SPY's own is 1."
+        ),
+    ]
     by_strategy: Annotated[dict[str, TradeStrategySummary], Doc("By trade strategy (a wheel is one trade).")]
 
 
@@ -78,6 +107,13 @@ class DashboardRow(StockSummary):
             " with the symbol's current earnings date included, not capped at its 5 per strategy;"
             " PMCC counts each short leg with at least one valid long leg once."
             " Null until the symbol's chain is cached (cron keeps chains warm)."
+        ),
+    ]
+    expected_move: Annotated[
+        ExpectedMove | None,
+        Doc(
+            "From the cached chain (never fetched here): null until one is cached, or when it has"
+            " no standard monthly expiration a day or more away with a strike quoted both ways."
         ),
     ]
     error: DashboardRowError | None
@@ -117,20 +153,15 @@ def positions_valued(
 ) -> tuple[dict[int, Valuation], marketdata_services.MarketSnapshot]:
     """`position_valuations`, with the market snapshot they were valued from (for more figures)."""
     today = clock.market_today()
-    snapshot = _market_snapshot(positions, (), today=today, fetch_missing=fetch_missing, deadline=deadline)
+    snapshot = _market_snapshot(positions, today=today, fetch_missing=fetch_missing, deadline=deadline)
     return {p.pk: _value(p, snapshot, today=today) for p in positions}, snapshot
 
 
 def _market_snapshot(
-    positions: Sequence[Position],
-    watched: Sequence[str],
-    *,
-    today: date,
-    fetch_missing: bool,
-    deadline: Deadline | None,
+    positions: Sequence[Position], *, today: date, fetch_missing: bool, deadline: Deadline | None
 ) -> marketdata_services.MarketSnapshot:
-    """One cache round trip for watched symbols and what open positions need to be valued:
-    live contracts' prices, and the underlying's bars for options past expiration."""
+    """One cache round trip for what open positions need to be valued: their underlyings, live
+    contracts' prices, and the underlying's bars for options past expiration."""
     open_positions = [p for p in positions if p.exit_price is None]
     live: list[tuple[str, str]] = []
     expired: list[str] = []
@@ -142,7 +173,7 @@ def _market_snapshot(
             else:
                 expired.append(position.ticker.symbol)
     return marketdata_services.market_snapshot_get(
-        symbols=[*watched, *(p.ticker.symbol for p in open_positions)],
+        symbols=[p.ticker.symbol for p in open_positions],
         option_contracts=live,
         bar_symbols=expired,
         fetch_missing=fetch_missing,
@@ -210,53 +241,10 @@ def _summarise(positions: Sequence[Position], valuations: Mapping[int, Valuation
     }
 
 
-def dashboard_for(user: User, *, deadline: Deadline | None = None) -> Dashboard:
-    """The user's watchlist rows and positions summary; failing rows never fail the page.
-
-    One cache round trip for everything cached; misses (stock data, earnings, option prices)
-    are fetched with bounded concurrency within the request deadline. Chains are never
-    fetched here: signal counts and ATM IV come from chains cron keeps warm.
-    """
-    symbols = selectors.watched_symbols_for(user)
-    positions = list(selectors.positions_for(user))
-    today = clock.market_today()
-    snapshot = _market_snapshot(positions, symbols, today=today, fetch_missing=True, deadline=deadline)
-    iv_ranks = marketdata_services.iv_ranks_get(
-        {s: snapshot.chains[s]["atm_iv"] for s in symbols if s in snapshot.chains}
-    )
-    rows: list[DashboardRow] = []
-    for symbol in symbols:
-        summary = marketdata_services.stock_summary(symbol, snapshot)
-        earnings = snapshot.earnings.get(symbol)
-        chain = snapshot.chains.get(symbol)
-        error = snapshot.errors.get(symbol)
-        rows.append(
-            {
-                "symbol": symbol,
-                **(summary or marketdata_services.NO_STOCK_SUMMARY),
-                "iv_rank": presentation.round_field("iv_rank", iv_ranks.get(symbol)),
-                "earnings_date": earnings.next_date.isoformat() if earnings and earnings.next_date else None,
-                "days_to_earnings": earnings.days_to_earnings if earnings else None,
-                "earnings_status": earnings.status if earnings else "unknown",
-                "signal_counts": marketdata_services.chain_signal_counts(chain, earnings, today=today),
-                "error": {"code": error.code, "message": error.message}
-                if error and summary is None
-                else None,
-            }
-        )
-    valuations = {p.pk: _value(p, snapshot, today=today) for p in positions}
-    return {
-        "watchlist": rows,
-        "positions": _positions_summary(positions, valuations),
-        "portfolio": {"by_strategy": _by_trade_strategy(positions, valuations)},
-        "alerts": dashboard_alerts(user),
-        "as_of": clock.now().isoformat(),
-    }
-
-
-def _positions_summary(
+def positions_summary(
     positions: Sequence[Position], valuations: Mapping[int, Valuation]
 ) -> DashboardPositions:
+    """The legs' P&L summary, in total and by the legs' own strategy."""
     by_strategy: dict[str, list[Position]] = {}
     for position in positions:
         by_strategy.setdefault(position.strategy, []).append(position)
@@ -282,9 +270,9 @@ def dashboard_alerts(user: User) -> list[DashboardAlert]:
     ]
 
 
-def _by_trade_strategy(
+def pnl_by_trade_strategy(
     positions: Sequence[Position], valuations: Mapping[int, Valuation]
-) -> dict[str, TradeStrategySummary]:
+) -> dict[str, TradeStrategyPnl]:
     """Per trade strategy: open trades, and the legs' realised and unrealised P&L net of their fees."""
     open_trades: dict[str, set[int]] = {}
     realised: dict[str, Decimal] = {}

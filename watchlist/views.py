@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from core.deadline import Deadline
 from core.throttling import FailOpenScopedRateThrottle
 from marketdata.serializers import SYMBOL_SCHEMA
-from watchlist import portfolio, selectors, services
+from watchlist import dashboard, portfolio, selectors, services
 from watchlist.models import Position, WatchlistItem
 from watchlist.serializers import (
     POSITION_OPEN_SCHEMA,
@@ -200,9 +200,9 @@ def _valued(positions: list[Position]) -> list[Position]:
 class DashboardView(APIView):
     @extend_schema(
         operation_id="dashboard",
-        summary="Watchlist rows with market data and signal counts, and a positions P&L summary",
+        summary="Watchlist rows with market data, signal counts and expected moves; P&L and portfolio risk",
         description="Rows that fail carry their error; they never fail the page.",
         responses={200: DashboardSerializer, **error_responses(401, 429)},
     )
     def get(self, request: Request) -> Response:
-        return Response(portfolio.dashboard_for(_owner(request), deadline=Deadline.for_request()))
+        return Response(dashboard.dashboard_for(_owner(request), deadline=Deadline.for_request()))

@@ -22,6 +22,7 @@ from marketdata.history import (
     history_with_today,
     session_closes,
 )
+from marketdata.services.betas import betas_get
 from marketdata.services.bulk import BulkRead, cached_many
 from marketdata.services.cycles import refresh_cycle_inline, refresh_cycle_wait, workers_alive
 from marketdata.services.earnings import EarningsInfo, earnings_get, earnings_overview
@@ -82,6 +83,7 @@ __all__ = [
     "MarketSnapshot",
     "RefreshReport",
     "SymbolRefresh",
+    "betas_get",
     "cached_many",
     "chain_analyse",
     "chain_contracts",
