@@ -10,7 +10,7 @@ GUNICORN_TIMEOUT ?= 30
 PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/.prometheus
 PORT ?= 8000
 
-.PHONY: help venv install lint typecheck test schemathesis-long demo serve worker beat bench load ensure-redis clean
+.PHONY: help venv install lint typecheck test schemathesis-long demo serve worker beat bench load ensure-redis vendor clean
 
 help:
 	@echo "make demo   - offline demo: venv, install, migrate, demo data, sandbox, serve on 127.0.0.1:8000"
@@ -21,6 +21,7 @@ help:
 	@echo "make bench  - side-by-side benchmarks (bench/)"
 	@echo "make schemathesis-long - the suite's schemathesis run against a live server, 20x longer"
 	@echo "make load   - locust load test against make serve (not in CI)"
+	@echo "make vendor - fetch the vendored charting library again from npm (needs npm)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "mojo needs Python 3.11+"'
@@ -94,6 +95,18 @@ bench: $(STAMP) ensure-redis
 load: $(STAMP)
 	$(PIP) install -q -e '.[load]'
 	$(PY) bench/load.py
+
+# The admin's charting library, vendored (installing mojo needs no Node): fetched again from npm.
+LIGHTWEIGHT_CHARTS_VERSION := 5.2.1
+LIGHTWEIGHT_CHARTS_DIR := watchlist/static/watchlist/vendor/lightweight-charts
+vendor:
+	rm -rf .vendor && mkdir -p .vendor
+	cd .vendor && npm pack --silent lightweight-charts@$(LIGHTWEIGHT_CHARTS_VERSION) >/dev/null
+	tar -xzf .vendor/lightweight-charts-$(LIGHTWEIGHT_CHARTS_VERSION).tgz -C .vendor
+	cp .vendor/package/dist/lightweight-charts.standalone.production.js .vendor/package/LICENSE \
+	  $(LIGHTWEIGHT_CHARTS_DIR)/
+	rm -rf .vendor
+	@echo "lightweight-charts $(LIGHTWEIGHT_CHARTS_VERSION) vendored in $(LIGHTWEIGHT_CHARTS_DIR) (NOTICE is kept)"
 
 clean:
 	rm -rf $(VENV) staticfiles .prometheus .demo db.sqlite3
