@@ -34,6 +34,7 @@ SCRIPTS = (
     "indicators",
     "upstream_calls",
     "scale",
+    "american",
 )
 TIMEOUT = 15 * 60
 LONGER = {"scale": 40 * 60}  # its own budget is 30 minutes

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
@@ -146,13 +146,22 @@ def _fetch_stock_entries(
     now = clock.now()
     histories = history.history_with_today(symbols, now=now, deadline=deadline, sync_errors=sync_errors)
     details = reference.ticker_details_many(symbols)
-    dividends = reference.dividends_upcoming_many(symbols, today=market_hours.market_date(now))
+    today = market_hours.market_date(now)
+    dividends = reference.dividends_upcoming_many(symbols, today=today)
+    # What the option models expect, as far out as the chain's longest window reaches.
+    schedules = reference.dividend_schedules_many(
+        symbols, today=today, until=today + timedelta(days=payloads.LONG_WINDOW_DAYS[1])
+    )
     for symbol, bars in histories.items():
         if isinstance(bars, MojoError):
             found[Symbol(symbol)] = bars
             continue
         stock = payloads.stock_payload(
-            symbol, bars, details=details.get(symbol), dividends=dividends.get(symbol, ())
+            symbol,
+            bars,
+            details=details.get(symbol),
+            dividends=dividends.get(symbol, ()),
+            dividend_schedule=schedules.get(symbol, ()),
         )
         entries = {STOCK: stock, BARS: bars_to_columns(bars)}
         companion.store(Symbol(symbol), entries.pop(companion))
@@ -201,9 +210,22 @@ def _fetch_chain(symbol: Symbol, deadline: Deadline | None) -> dict[str, Any]:
         today=today,
         rate=settings.RISK_FREE_RATE,
         thresholds=strategies.THRESHOLDS,
+        dividends=_expected_dividends(symbol),
     )
     OPTIONS_SUMMARY.store(symbol, {name: payload[name] for name in payloads.SUMMARY_KEYS})
     return payload
+
+
+def _expected_dividends(symbol: Symbol) -> list[tuple[date, float]]:
+    """The dividends the cached stock data expects (declared, then projected); none without it.
+
+    Read from the stock entry (a refresh fetches it before the chain), neither fetched here nor
+    queried: chains are fetched on pooled threads, which keep off the database.
+    """
+    entry = cache.read(STOCK.key(symbol))
+    if entry is None or entry.missing or not isinstance(entry.value, dict):
+        return []
+    return payloads.dividend_pairs(entry.value.get("dividend_schedule"))
 
 
 def _fetch_option_price(contract: tuple[Symbol, str], deadline: Deadline | None) -> dict[str, Any]:

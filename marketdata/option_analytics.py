@@ -3,7 +3,8 @@
 Pure computation (no Django); `today` is passed in. Units: volatility is an annualised
 fraction (0.35 = 35 %); theta per calendar day; vega per vol point; option prices per share;
 DTE in calendar days (years = DTE / 365); every `*_pct` is a percent number (2.5 = 2.5 %).
-Black-Scholes and the IV solver are `marketdata.pricing`; IV rank and percentile are
+The model for IV and greeks the provider did not send is `marketdata.american` (US equity
+options are American; cash dividends are passed in); IV rank and percentile are
 `marketdata.volatility`.
 """
 
@@ -19,8 +20,9 @@ from typing import Annotated, Any, Literal, Protocol, TypedDict, cast
 from typing_extensions import Doc
 
 from core.shapes import IsoDate
+from marketdata.american import american_greeks, american_implied, dividends_in_years
 from marketdata.domain import ContractType, OptionSnapshot
-from marketdata.pricing import black_scholes, implied_volatility
+from marketdata.pricing import BlackScholes
 
 # --- Prices -----------------------------------------------------------------------------------
 
@@ -101,7 +103,7 @@ class AnalysedContract:
 
 
 class ContractGreeks(TypedDict):
-    """A contract's greeks and IV: the provider's, or computed by Black-Scholes."""
+    """A contract's greeks and IV: the provider's, or computed by the American model."""
 
     delta: float | None
     gamma: float | None
@@ -139,27 +141,35 @@ def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
+Dividends = Sequence[tuple[date, float]]  # (ex-date, cash per share)
+# What the model reads of a contract's market: spot, years to expiry, rate, today, dividends.
+Market = tuple[float, float, float, date, Dividends]
+
+
 def analyze_contract(
-    contract: OptionSnapshot, *, spot: float, today: date, rate: float, atm_band_pct: float = ATM_BAND_PCT
+    contract: OptionSnapshot,
+    *,
+    spot: float,
+    today: date,
+    rate: float,
+    atm_band_pct: float = ATM_BAND_PCT,
+    dividends: Dividends = (),
 ) -> AnalysedContract:
     """Return one contract's analytics (prices per share).
 
-    Greeks: the provider's when it sent a delta (`greeks_source: "provider"`); otherwise
-    Black-Scholes from the provider's IV, or from the IV solved from the price
-    (`"computed"`); otherwise None — never invented without an IV or a price. `iv_source`
-    says where `iv` came from. `moneyness_pct` is 100 x (strike - spot) / spot; a strike
-    within `atm_band_pct` of spot is ATM. `extrinsic` is price - intrinsic, floored at 0.
+    Greeks: the provider's when it sent a delta (`greeks_source: "provider"`); otherwise the
+    American model's (cash `dividends` counted) from the provider's IV, or from the IV solved
+    from the price (`"computed"`); otherwise None — never invented without an IV or a price.
+    `iv_source` says where `iv` came from. `moneyness_pct` is 100 x (strike - spot) / spot; a
+    strike within `atm_band_pct` of spot is ATM. `extrinsic` is price - intrinsic, floored at 0.
     """
     dte = (contract.expiration - today).days
     years = dte / DAYS_PER_YEAR
     bid, ask, mid, price, price_source, spread_pct = _quote(contract)
     usable_spot = spot > 0 and math.isfinite(spot)
-    iv, iv_source = _contract_iv(
-        contract, price=price, spot=spot if usable_spot else None, years=years, rate=rate
-    )
-    greeks, greeks_source = _contract_greeks(
-        contract, iv=iv, spot=spot if usable_spot else None, years=years, rate=rate
-    )
+    market = (spot, years, rate, today, dividends) if usable_spot and years > 0 else None
+    iv, iv_source, at_iv = _contract_iv(contract, price=price, market=market)
+    greeks, greeks_source = _contract_greeks(contract, iv=iv, at_iv=at_iv, market=market)
     moneyness: str | None = None
     moneyness_pct = intrinsic = extrinsic = None
     if usable_spot:
@@ -211,46 +221,38 @@ def _quote(
     return bid, ask, mid, price, price_source, spread_pct
 
 
+def _model_terms(contract: OptionSnapshot, market: Market) -> dict[str, Any]:
+    """The American model's terms for the contract, dividends as (years until the ex-date, cash)."""
+    spot, years, rate, today, dividends = market
+    ahead = dividends_in_years(dividends, today=today, expiration=contract.expiration)
+    kind, strike = contract.contract_type, contract.strike
+    return dict(spot=spot, strike=strike, years=years, rate=rate, contract_type=kind, dividends=ahead)
+
+
 def _contract_iv(
-    contract: OptionSnapshot, *, price: float | None, spot: float | None, years: float, rate: float
-) -> tuple[float | None, str | None]:
-    """The contract's IV and where it came from: the provider's, else solved from its price."""
+    contract: OptionSnapshot, *, price: float | None, market: Market | None
+) -> tuple[float | None, str | None, BlackScholes | None]:
+    """The IV, its source (the provider, else solved from the price) and the model's greeks at it."""
     iv = _finite(contract.implied_volatility)
     if iv is not None and iv > 0:
-        return iv, "provider"
-    if spot is None or years <= 0:
-        return None, None
-    solved = implied_volatility(
-        price=price,
-        spot=spot,
-        strike=contract.strike,
-        years=years,
-        rate=rate,
-        contract_type=contract.contract_type,
-    )
-    return solved, "computed" if solved is not None else None
+        return iv, "provider", None
+    solved = american_implied(price=price, **_model_terms(contract, market)) if market else None
+    return (solved[0], "computed", solved[1]) if solved is not None else (None, None, None)
 
 
 Greeks = tuple[float | None, float | None, float | None, float | None]  # delta, gamma, theta, vega
 
 
 def _contract_greeks(
-    contract: OptionSnapshot, *, iv: float | None, spot: float | None, years: float, rate: float
+    contract: OptionSnapshot, *, iv: float | None, at_iv: BlackScholes | None, market: Market | None
 ) -> tuple[Greeks, GreeksSource | None]:
-    """The provider's greeks when it sent a delta, else Black-Scholes from the IV, else none."""
+    """The provider's greeks when it sent a delta, else the American model's at the IV, else none."""
     if _finite(contract.delta) is not None:
         provider = (contract.delta, _finite(contract.gamma), _finite(contract.theta), _finite(contract.vega))
         return provider, "provider"
-    if iv is None or spot is None or years <= 0:
+    if iv is None or market is None:
         return (None, None, None, None), None
-    computed = black_scholes(
-        spot=spot,
-        strike=contract.strike,
-        years=years,
-        rate=rate,
-        volatility=iv,
-        contract_type=contract.contract_type,
-    )
+    computed = at_iv or american_greeks(volatility=iv, **_model_terms(contract, market))
     return (computed.delta, computed.gamma, computed.theta, computed.vega), "computed"
 
 

@@ -6,7 +6,7 @@ are computed here once, at fetch time, so a cached read never computes them agai
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, TypedDict
 
@@ -25,12 +25,15 @@ def stock_payload(
     *,
     details: TickerDetails | None = None,
     dividends: Sequence[tuple[date, float]] = (),
+    dividend_schedule: Sequence[tuple[date, float]] = (),
 ) -> dict[str, Any]:
     """A stock data entry: latest price, change, the indicators of the bars, name, type and dividends.
 
     Only ever shown, so it is stored as shown (`presentation.rounded`): a cached read
     serves it without rounding it again. `dividends` are the upcoming declared ones (ex-date,
     cash amount): the next one is picked when the entry is read, as it may go ex meanwhile.
+    `dividend_schedule` adds the projected ones (`marketdata.dividend_schedule`): what the
+    option models expect, read by the chain's fetch without a query of its own.
     """
     latest = bars[-1]
     previous = bars[-2] if len(bars) > 1 else None
@@ -48,6 +51,7 @@ def stock_payload(
             "name": details.name if details is not None else None,
             "type": details.type if details is not None else None,
             "dividends": [[ex_date.isoformat(), amount] for ex_date, amount in dividends],
+            "dividend_schedule": [[ex_date.isoformat(), amount] for ex_date, amount in dividend_schedule],
         }
     )
 
@@ -91,12 +95,17 @@ def chain_payload(
     today: date,
     rate: float,
     thresholds: strategies.StrategyThresholds,
+    dividends: Sequence[tuple[date, float]] = (),
 ) -> dict[str, Any]:
     """A chain entry: the contracts, with ATM IV, the expected move and the candidates by expiration
     computed once, at fetch time (`strategies.signal_counts` applies the earnings date when they
-    are read, `expected_move.expected_move_on` the day)."""
+    are read, `expected_move.expected_move_on` the day). `dividends` (ex-date, cash) are what
+    the American model counts where it fills in IV and greeks."""
     analysed = (
-        [option_analytics.analyze_contract(c, spot=spot, today=today, rate=rate) for c in contracts]
+        [
+            option_analytics.analyze_contract(c, spot=spot, today=today, rate=rate, dividends=dividends)
+            for c in contracts
+        ]
         if spot
         else []
     )
@@ -114,5 +123,16 @@ def chain_payload(
         "atm_iv": atm,
         "signal_expirations": expirations,
         "expected_move": expected_move.expected_move(analysed, spot=spot),
+        "dividends": [[ex_date.isoformat(), amount] for ex_date, amount in dividends],
         "contracts": [c.to_payload() for c in contracts],
     }
+
+
+def dividend_pairs(rows: Sequence[Sequence[Any]] | None) -> list[tuple[date, float]]:
+    """(ex-date, cash) pairs from an entry's `[[iso date, amount], …]` (none in an older entry)."""
+    return [(date.fromisoformat(ex_date), float(amount)) for ex_date, amount in rows or ()]
+
+
+def chain_dividends(payload: Mapping[str, Any]) -> list[tuple[date, float]]:
+    """The expected dividends a chain entry was analysed with."""
+    return dividend_pairs(payload.get("dividends"))

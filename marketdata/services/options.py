@@ -12,7 +12,7 @@ from typing import Any, NamedTuple, cast
 from django.conf import settings
 
 from core.deadline import Deadline
-from marketdata import cache, clock, datasets, option_analytics, presentation, strategies
+from marketdata import cache, clock, datasets, option_analytics, payloads, presentation, strategies
 from marketdata.cache import Cached
 from marketdata.domain import OptionSnapshot
 from marketdata.option_analytics import AnalysedContract
@@ -51,13 +51,21 @@ def chain_contracts(payload: Mapping[str, Any]) -> list[OptionSnapshot]:
 
 
 def chain_analyse(payload: Mapping[str, Any], *, today: date) -> list[AnalysedContract]:
-    """Per-contract analytics (DTE, mid, spread, moneyness, filled-in greeks) of a chain."""
+    """Per-contract analytics (DTE, mid, spread, moneyness, filled-in greeks) of a chain.
+
+    Where the provider sent no IV or greeks the American model fills them in, counting the
+    expected cash dividends the chain was fetched with (`payloads.chain_payload`).
+    """
     spot = payload.get("spot")
     if not spot:
         return []
+    contracts = chain_contracts(payload)
+    dividends = payloads.chain_dividends(payload)
     return [
-        option_analytics.analyze_contract(c, spot=spot, today=today, rate=settings.RISK_FREE_RATE)
-        for c in chain_contracts(payload)
+        option_analytics.analyze_contract(
+            c, spot=spot, today=today, rate=settings.RISK_FREE_RATE, dividends=dividends
+        )
+        for c in contracts
     ]
 
 

@@ -1,4 +1,4 @@
-"""Option analytics: price priority, Black-Scholes vs Hull, IV solver, contract fields, ATM IV, IV rank."""
+"""Option analytics: price priority, Black-Scholes vs Hull, IV solvers, contract fields, ATM IV, IV rank."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from marketdata.american import american_greeks
 from marketdata.domain import ContractType, OptionSnapshot
 from marketdata.option_analytics import analyze_contract, atm_iv, dte_buckets, option_price
 from marketdata.pricing import black_scholes, implied_volatility
@@ -143,16 +144,37 @@ def test_missing_greeks_are_computed_from_the_provider_iv() -> None:
 
 
 def test_missing_greeks_and_iv_are_computed_from_the_price() -> None:
-    price = black_scholes(
+    # By the American model, which priced the put: a put can be exercised early.
+    price = american_greeks(
         spot=100.0, strike=95.0, years=30 / 365, rate=RATE, volatility=0.4, contract_type="put"
     ).price
     contract = snapshot(contract_type="put", strike=95.0, day_close=price)
 
     result = analyze_contract(contract, spot=100.0, today=TODAY, rate=RATE).to_payload()
 
-    assert result["iv"] == pytest.approx(0.4, rel=1e-6)
+    assert result["iv"] == pytest.approx(0.4, abs=1e-4)
     assert (result["iv_source"], result["greeks_source"]) == ("computed", "computed")
     assert result["delta"] < 0
+
+
+def test_computed_greeks_count_the_dividends_going_ex_before_expiration() -> None:
+    contract = snapshot(implied_volatility=0.3, bid=12.0, ask=12.4, strike=90.0)  # a call, 30 days
+    dividends = [(TODAY + timedelta(days=10), 1.5), (TODAY + timedelta(days=40), 1.5)]
+    expected = american_greeks(
+        spot=100.0,
+        strike=90.0,
+        years=30 / 365,
+        rate=RATE,
+        volatility=0.3,
+        contract_type="call",
+        dividends=[(10 / 365, 1.5)],  # the second goes ex after expiration
+    )
+
+    result = analyze_contract(contract, spot=100.0, today=TODAY, rate=RATE, dividends=dividends).to_payload()
+    without = analyze_contract(contract, spot=100.0, today=TODAY, rate=RATE).to_payload()
+
+    assert result["delta"] == pytest.approx(expected.delta, abs=1e-12)
+    assert result["delta"] != pytest.approx(without["delta"], abs=1e-3)
 
 
 def test_greeks_are_not_invented_without_iv_or_price() -> None:
