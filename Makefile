@@ -10,7 +10,7 @@ GUNICORN_TIMEOUT ?= 30
 PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/.prometheus
 PORT ?= 8000
 
-.PHONY: help venv install lint typecheck test schemathesis-long demo serve worker beat bench load ensure-redis vendor clean
+.PHONY: help venv install lint typecheck test schemathesis-long demo serve worker beat bench load ensure-redis ensure-browser vendor clean
 
 help:
 	@echo "make demo   - offline demo: venv, install, migrate, demo data, sandbox, serve on 127.0.0.1:8000"
@@ -46,6 +46,20 @@ ensure-redis:
 	    echo "redis-server not found; install it with: sudo apt-get install redis-server (or brew install redis)"; \
 	  fi; }
 
+# The browser tests drive Debian's chromium through chromium-driver: installed when missing and
+# we may (root with apt-get, unless MOJO_NO_APT=1); otherwise prints how. Without them the
+# browser tests skip, or fail under MOJO_REQUIRE_BROWSER=1 (CI).
+ensure-browser:
+	@{ test -x /usr/bin/chromium && test -x /usr/bin/chromedriver; } || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && [ "$${MOJO_NO_APT:-0}" != 1 ]; then \
+	    echo "Installing chromium and chromium-driver (apt-get)..."; \
+	    (apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+	     (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium chromium-driver >/dev/null 2>&1)) || \
+	    echo "Could not install chromium; install it with: sudo apt-get install chromium chromium-driver"; \
+	  else \
+	    echo "chromium or chromedriver not found; install them with: sudo apt-get install chromium chromium-driver"; \
+	  fi; }
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -53,7 +67,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy .
 
-test: $(STAMP) ensure-redis lint typecheck
+test: $(STAMP) ensure-redis ensure-browser lint typecheck
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 # The suite's schemathesis run (tests/reliability/test_schemathesis.py), with 20x the examples.

@@ -1,14 +1,25 @@
-"""Root URLs: admin, the versioned API, its schema and docs, health and metrics."""
+"""Root URLs: admin, the versioned API, its schema and docs, health and metrics, the favicon."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.exception_handler import api_not_found
 
+FAVICON = "watchlist/favicon.svg"  # also linked from every admin page (mojo/templates/admin/base_site.html)
+
+
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Send a browser's /favicon.ico (asked by pages that link no icon) to mojo's icon."""
+    return HttpResponseRedirect(static(FAVICON))
+
+
 urlpatterns = [
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -135,6 +135,7 @@ def test_no_production_function_is_too_long_to_read():
 # Folders whose conftest.py asks for Redis and/or the sandbox; every other test is pure or
 # database-only and must start neither.
 OPTED_IN = (
+    "tests/browser/",
     "tests/core/",
     "tests/devtools/",
     "tests/marketdata/api/",

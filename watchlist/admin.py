@@ -40,6 +40,7 @@ from watchlist import (  # noqa: F401 (the trade and alert admins register thems
     selectors,
     services,
 )
+from watchlist.admin_charts import TickerChartsAdmin
 from watchlist.models import IMMUTABLE_FIELDS, Position, PositionStatus, Ticker, WatchlistItem
 from watchlist.valuation import Valuation
 
@@ -142,12 +143,15 @@ MARKET_FIELDS = (
 
 
 @admin.register(Ticker)
-class TickerAdmin(admin.ModelAdmin):
+class TickerAdmin(TickerChartsAdmin):
     form = TickerForm
-    list_display = ("symbol", "shown_name", *MARKET_FIELDS, "created_at")
+    list_display = ("symbol", "shown_name", *MARKET_FIELDS)  # when it was added: on the change page
     search_fields = ("symbol", "name")
     readonly_fields = ("created_at", *MARKET_FIELDS, "market_as_of")
     actions = ("refresh_market_data", "invalidate_cache")
+
+    class Media:
+        css = {"all": ("watchlist/admin_lists.css",)}  # compact list cells
 
     def get_fieldsets(self, request: HttpRequest, obj: Ticker | None = None) -> Any:
         main = (None, {"fields": ("symbol", "name", "created_at")})
@@ -300,20 +304,8 @@ class PositionForm(forms.ModelForm):
 @admin.register(Position)
 class PositionAdmin(admin.ModelAdmin):
     form = PositionForm
-    list_display = (
-        "__str__",
-        "owner",
-        "ticker",
-        "instrument",
-        "option_ticker",
-        "quantity",
-        "entry_price",
-        "strategy",
-        "opened_at",
-        "status_display",
-        "current_price",
-        "pnl",
-    )
+    list_display = ("contract", "strategy", "qty", "current_price", "pnl", "status_display")
+    list_display_links = ("contract",)
     list_filter = ("owner", "strategy", "instrument", StatusFilter)
     list_select_related = ("ticker", "owner")
     search_fields = ("ticker__symbol", "option_ticker", "owner__username", "notes")
@@ -342,6 +334,18 @@ class PositionAdmin(admin.ModelAdmin):
         for position in queryset.select_related("trade"):
             services.position_delete(position=position)
 
+    class Media:
+        css = {"all": ("watchlist/admin_lists.css",)}  # compact list cells
+
+    @admin.display(description="contract", ordering="ticker__symbol")
+    def contract(self, obj: Position) -> str:
+        """`AAPL` for shares, `AAPL 2026-12-18 150 call` for an option (the side is the quantity's sign)."""
+        return obj.contract_label
+
+    @admin.display(description="qty", ordering="quantity")
+    def qty(self, obj: Position) -> int:
+        return obj.quantity
+
     @admin.display(description="status", ordering="closed_at")
     def status_display(self, obj: Position) -> str:
         return obj.status
@@ -351,7 +355,7 @@ class PositionAdmin(admin.ModelAdmin):
         attach_valuations(changelist.result_list)
         return changelist
 
-    @admin.display(description="current price")
+    @admin.display(description="price")
     def current_price(self, obj: Position) -> str:
         valuation = position_valuation(obj)
         if valuation is None or valuation.current_price is None or valuation.price_source == "entry":

@@ -1,35 +1,26 @@
 """The ticker page's charts: a price chart with indicators, levels and events, and an IV panel.
 
-`TickerChartsAdmin` gives the Ticker admin its change page template and the charts' static
-files (the vendored lightweight-charts, `ticker_chart.js`, `charts.css`), and hands the template
-`marketdata.services.ticker_chart_get`'s data: stored history and the cache only, so the page
-never waits on a provider.
+`TickerChartsAdmin` gives the Ticker admin its change page template, which loads the charts'
+static files (the vendored lightweight-charts, `ticker_chart.js`, `charts.css`) on that page
+only, and hands it `marketdata.services.ticker_chart_get`'s data: stored history and the cache
+only, so the page never waits on a provider.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.http import HttpRequest, HttpResponse
 
 from marketdata.services.charts import ticker_chart_get
 
-LIBRARY = "watchlist/vendor/lightweight-charts/lightweight-charts.standalone.production.js"
 DEFAULT_RANGE = "1Y"
 
 
 class TickerChartsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     change_form_template = "admin/watchlist/ticker/change_form.html"
-
-    @property
-    def media(self) -> forms.Media:
-        charts = forms.Media(
-            js=(LIBRARY, "watchlist/ticker_chart.js"), css={"all": ("watchlist/charts.css",)}
-        )
-        return super().media + charts
 
     def change_view(
         self,

@@ -61,7 +61,9 @@ WSGI_APPLICATION = "mojo.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The project's own admin overrides (admin/base_site.html): an app's copy would lose to
+        # django.contrib.admin's, which INSTALLED_APPS lists first.
+        "DIRS": [BASE_DIR / "mojo" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -2,7 +2,8 @@
  *
  * The data is the page's own JSON (#ticker-chart-data, from stored history and the cache).
  * Each chart's API object is set on its container element as `mojoChart` ({chart, series,
- * markers, priceLines, range}) so a test can read series.data() and the markers. Colours come
+ * markers, eventMarkers, priceLines, range}) so a test can read series.data() and the markers
+ * (`markers` on the candles; `eventMarkers`: those after the last session). Colours come
  * from the admin's CSS variables, so the charts follow its light and dark themes.
  */
 (function () {
@@ -98,7 +99,17 @@
       }));
     });
     const markers = LWC.createSeriesMarkers(candles, []);
-    const api = { chart: chart, series: series, markers: markers, priceLines: priceLines, range: null };
+    // Events after the last session (the next earnings, a declared ex-date) sit on a line of their
+    // own, drawn as nothing but its markers: a marker needs a point with a value at its time.
+    series.events = chart.addSeries(LWC.LineSeries, {
+      lineVisible: false, pointMarkersVisible: false, lastValueVisible: false,
+      priceLineVisible: false, crosshairMarkerVisible: false,
+    });
+    const eventMarkers = LWC.createSeriesMarkers(series.events, []);
+    const api = {
+      chart: chart, series: series, markers: markers, eventMarkers: eventMarkers,
+      priceLines: priceLines, range: null,
+    };
 
     api.setRange = function (name) {
       const start = data.ranges[name];
@@ -109,8 +120,22 @@
       candles.setData(bars.concat(futureDays(last, latestMarker)));
       volume.setData(data.volume.filter(shown));
       Object.keys(data.sma).forEach(function (name) { series[name].setData(data.sma[name].filter(shown)); });
-      markers.setMarkers(data.markers.filter(shown).map(marker));
-      chart.timeScale().fitContent();
+      const past = function (m) { return shown(m) && m.time <= last; };
+      const ahead = data.markers.filter(function (m) { return m.time > last; });
+      markers.setMarkers(data.markers.filter(past).map(marker));
+      const lastClose = bars.length ? bars[bars.length - 1].close : 0;
+      series.events.setData(futureDays(last, latestMarker).map(function (day) {
+        return ahead.some(function (m) { return m.time === day.time; }) ? { time: day.time, value: lastClose } : day;
+      }));
+      eventMarkers.setMarkers(ahead.map(marker).map(function (m) {
+        return Object.assign(m, { position: "inBar" });
+      }));
+      // The range's sessions and the events after them (the next earnings) are all in view.
+      if (bars.length) {
+        chart.timeScale().setVisibleRange({ from: bars[0].time, to: latestMarker });
+      } else {
+        chart.timeScale().fitContent();
+      }
       api.range = name;
       document.querySelectorAll(".mojo-range").forEach(function (button) {
         button.classList.toggle("selected", button.dataset.range === name);
