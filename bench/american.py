@@ -16,8 +16,15 @@ contract:
   (which a chain's contracts of one expiration share) emptied before each run.
 
 Target: American ≤ 2x European. `--all` adds the other sandbox payers' chains of 800-1,300
-contracts (their shares lacking IV run from 0.2 % to 4.5 %) as context. Results go to
-bench/results/american.json.
+contracts (their shares lacking IV run from 0.2 % to 4.5 %) as context.
+
+Then the trades' model values, side by side in the same way: `trade_figures` of three trades
+on the chain (a call calendar and a put calendar, 2027-01-15 / 2027-03-19 at the money, a
+dividend going ex between; a PMCC, long the 2028-01-21 call near 80 % of spot, short the
+2027-01-15 call near 105 %, four dividends between), with the legs outliving the horizon
+valued by Black-Scholes without dividends (the code before) or by `marketdata.american_curve`
+(as it ships, time grids emptied before each run). Target: a trade's figures under 20 ms.
+Results go to bench/results/american.json.
 """
 
 from __future__ import annotations
@@ -41,6 +48,9 @@ TARGET_RATIO = 2.0
 ROUNDS = 15
 RATE = 0.04  # settings.RISK_FREE_RATE's default
 CONTEXT = ("JPM", "XOM", "COST", "DIS", "KO", "CSCO", "AVGO", "V", "MRK", "GE", "NKE")
+TRADE_TARGET_MS = 20.0
+TRADE_ROUNDS = 41
+NEAR, CALENDAR_FAR, LEAPS = date(2027, 1, 15), date(2027, 3, 19), date(2028, 1, 21)
 
 
 def chain(symbol: str) -> tuple[list[Any], float, list[tuple[date, float]]]:
@@ -136,6 +146,127 @@ def measure(symbol: str, rounds: int) -> dict[str, Any]:
     }
 
 
+def _leg(contracts: list[Any], kind: str, expiration: date, strike: float, quantity: int) -> Any:
+    """A leg opened at the mid of the listed contract nearest `strike` (with an IV)."""
+    from marketdata.trade_figures import FigureLeg
+
+    listed = [
+        c
+        for c in contracts
+        if c.contract_type == kind and c.expiration == expiration and c.implied_volatility is not None
+    ]
+    chosen = min(listed, key=lambda c: abs(c.strike - strike))
+    mid = (chosen.bid + chosen.ask) / 2.0
+    return FigureLeg(
+        kind,
+        quantity,
+        chosen.shares_per_contract,
+        mid,
+        strike=chosen.strike,
+        expiration=expiration,
+        mark=mid,
+        iv=chosen.implied_volatility,
+    )
+
+
+def trades(contracts: list[Any], spot: float) -> dict[str, list[Any]]:
+    """The calendars and the PMCC the trades' figures are measured on."""
+    return {
+        "call calendar": [
+            _leg(contracts, "call", NEAR, spot, -1),
+            _leg(contracts, "call", CALENDAR_FAR, spot, 1),
+        ],
+        "put calendar": [
+            _leg(contracts, "put", NEAR, spot, -1),
+            _leg(contracts, "put", CALENDAR_FAR, spot, 1),
+        ],
+        "pmcc": [
+            _leg(contracts, "call", LEAPS, 0.8 * spot, 1),
+            _leg(contracts, "call", NEAR, 1.05 * spot, -1),
+        ],
+    }
+
+
+def _european_curve(*, strike: float, years: float, rate: float, volatility: float, **terms: Any) -> Any:
+    from marketdata.american_curve import AmericanCurve
+
+    call = terms["contract_type"] == "call"
+    return AmericanCurve(strike, years, rate, volatility, call, european=True, certain=())
+
+
+@contextmanager
+def european_trade_values() -> Iterator[None]:
+    """trade_payoff with Black-Scholes for legs outliving the horizon, no dividends: the code before."""
+    from marketdata import trade_payoff
+
+    saved = trade_payoff.american_curve
+    trade_payoff.american_curve = _european_curve
+    try:
+        yield
+    finally:
+        trade_payoff.american_curve = saved
+
+
+def measure_trades(symbol: str, rounds: int) -> list[dict[str, Any]]:
+    """Each trade's figures under both models, interleaved; medians in milliseconds, and the figures."""
+    from marketdata import american
+    from marketdata.trade_figures import trade_figures
+
+    contracts, spot, dividends = chain(symbol)
+    rows = []
+    for name, legs in trades(contracts, spot).items():
+
+        def figures(legs: list[Any] = legs) -> dict[str, Any]:
+            return dict(trade_figures(legs, spot=spot, today=SANDBOX_TODAY, rate=RATE, dividends=dividends))
+
+        def run_european(figures: Callable[[], dict[str, Any]] = figures) -> object:
+            with european_trade_values():
+                return figures()
+
+        def run_american(figures: Callable[[], dict[str, Any]] = figures) -> object:
+            american._grid.cache_clear()  # cold: as if the trade's expirations were new
+            return figures()
+
+        variants: dict[str, Callable[[], object]] = {"european": run_european, "american": run_american}
+        timings = interleaved(variants, rounds=rounds, warmup=3)
+        medians = {key: statistics.median(samples) * 1e3 for key, samples in timings.items()}
+        with european_trade_values():
+            before = figures()
+        after = figures()
+        rows.append(
+            {
+                "trade": name,
+                "legs": [f"{leg.quantity:+d} {leg.kind} {leg.strike:g} {leg.expiration}" for leg in legs],
+                "european_ms": round(medians["european"], 2),
+                "american_ms": round(medians["american"], 2),
+                "ratio": round(medians["american"] / medians["european"], 2),
+                "european": {key: before[key] for key in ("max_profit", "max_loss", "breakevens", "pop")},
+                "american": {key: after[key] for key in ("max_profit", "max_loss", "breakevens", "pop")},
+            }
+        )
+    return rows
+
+
+def _print_trades(rows: list[dict[str, Any]]) -> None:
+    print(
+        f"\n{'trade':<15}{'European ms':>13}{'American ms':>13}{'ratio':>7}   figures (European -> American)"
+    )
+    for row in rows:
+        print(
+            f"{row['trade']:<15}{row['european_ms']:>13.2f}{row['american_ms']:>13.2f}{row['ratio']:>6.2f}x"
+        )
+        print(f"{'':<15}legs: {'; '.join(row['legs'])}")
+        for key in ("max_profit", "max_loss", "breakevens", "pop"):
+            before, after = row["european"][key], row["american"][key]
+            print(f"{'':<15}{key}: {_rounded(before)} -> {_rounded(after)}")
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 2)
+    return [round(v, 2) for v in value] if isinstance(value, list) else value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -162,8 +293,21 @@ def main() -> None:
             at_most=True,
         )
     ]
+    trade_rows = measure_trades(args.symbol, TRADE_ROUNDS)
+    _print_trades(trade_rows)
+    summary += [
+        summary_row(
+            f"{args.symbol} {row['trade']} figures, American model values",
+            row["american_ms"],
+            TRADE_TARGET_MS,
+            at_most=True,
+            unit=" ms",
+        )
+        for row in trade_rows
+    ]
     print_summary(summary)
-    write_results(NAME, {"chain": main_chain, "context": others, "rounds": args.rounds}, summary)
+    figures = {"chain": main_chain, "context": others, "rounds": args.rounds, "trades": trade_rows}
+    write_results(NAME, {**figures, "trade_rounds": TRADE_ROUNDS}, summary)
 
 
 if __name__ == "__main__":

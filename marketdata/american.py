@@ -183,8 +183,11 @@ def _lattice(terms: _Terms, volatility: float, grid: _Grid) -> _Today:
     return _Today(spots=(s0, s1, s2), values=(v0, v1, v2), exercised=v1 <= intrinsic + 1e-12)
 
 
-def _roll(terms: _Terms, volatility: float, grid: _Grid, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Today's spots `width` nodes either side of the spot and their values (step k has 2(k + width) + 1)."""
+def _roll(
+    terms: _Terms, volatility: float, grid: _Grid, width: int, *, exercise_today: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Today's spots `width` nodes either side of the spot and their values (step k has 2(k + width) + 1);
+    without `exercise_today`, the values of holding on today (`american_curve` exercises between nodes)."""
     spot, strike, rate, call = terms.spot, terms.strike, terms.rate, terms.call
     steps, times = len(grid.kernels), grid.times
     dx = volatility * math.sqrt(3.0 * grid.widest)
@@ -216,7 +219,8 @@ def _roll(terms: _Terms, volatility: float, grid: _Grid, width: int) -> tuple[np
             if k in grid.cash:  # exercise just after the drop, or (below) just before it
                 np.maximum(values, exercise[k, nodes], out=values)
                 values = _ex_dividend(values, spots[k, nodes], grid.cash[k])
-            np.maximum(values, exercise[k, nodes], out=values)
+            if k or exercise_today:
+                np.maximum(values, exercise[k, nodes], out=values)
     return ladder[centre - width : centre + width + 1], values
 
 
@@ -289,15 +293,8 @@ def american_implied_volatility(
     or below what the option is worth at zero volatility (no time value to read an IV from),
     or at or above its upper bound (the spot for a call, the strike for a put).
     """
-    solved = american_implied(
-        price=price,
-        spot=spot,
-        strike=strike,
-        years=years,
-        rate=rate,
-        contract_type=contract_type,
-        dividends=dividends,
-    )
+    terms = {"spot": spot, "strike": strike, "years": years, "rate": rate}
+    solved = american_implied(price=price, contract_type=contract_type, dividends=dividends, **terms)
     return solved[0] if solved is not None else None
 
 

@@ -56,16 +56,27 @@ class TradeFigures(TypedDict):
     pop: Annotated[float | None, Doc("Percent: probability the P&L at the nearest expiration is > 0.")]
 
 
-def trade_figures(legs: Sequence[FigureLeg], *, spot: float | None, today: date, rate: float) -> TradeFigures:
+def trade_figures(
+    legs: Sequence[FigureLeg],
+    *,
+    spot: float | None,
+    today: date,
+    rate: float,
+    dividends: Sequence[tuple[date, float]] = (),
+) -> TradeFigures:
     """Return a trade's figures from its legs, the underlying's price, `today` and the risk-free rate.
 
     `max_profit`, `max_loss`, `breakevens` and `pop` describe the P&L at the nearest open
     expiration (for shares alone, the shares' P&L); with no leg open they are null and [].
-    Breakevens are rounded to the cent.
+    Legs outliving it are valued there by the American model with the underlying's expected
+    cash `dividends`, (ex-date, cash per share) (`marketdata.trade_payoff`). `pop` is still the
+    risk-neutral lognormal probability that the underlying ends the horizon where that P&L is
+    positive: the model moves where that is, not how the price is distributed. Breakevens are
+    rounded to the cent.
     """
     usable_spot = spot if spot is not None and spot > 0 and math.isfinite(spot) else None
     premium = net_premium(legs)
-    pnl = horizon_pnl(legs, rate=rate)
+    pnl = horizon_pnl(legs, rate=rate, dividends=dividends)
     curve = payoff(pnl, price_grid(legs, spot=usable_spot)) if pnl is not None else None
     realised = realised_pnl(legs)
     unrealised = unrealised_pnl(legs, spot=usable_spot)

@@ -2,10 +2,12 @@
 
 Pure computation (no Django). The horizon is the nearest expiration among the trade's open
 option legs; a trade holding only shares has none, and its P&L is the shares' P&L. At the
-horizon, legs expiring then are worth their intrinsic value, legs outliving it their
-Black-Scholes value at their own IV with the time they have left (`marketdata.pricing`), and
-closed legs their realised P&L, a constant. Every leg's fees are subtracted. Prices are per
-share, money in dollars for the whole trade; years = calendar days / 365.
+horizon, legs expiring then are worth their intrinsic value, legs outliving it their American
+value at their own IV with the time they have left and the cash dividends going ex after the
+horizon and before their expiration (`marketdata.american_curve`: one lattice per leg gives its
+value at every price; a call with no dividend ahead is Black-Scholes exactly), and closed legs
+their realised P&L, a constant. Every leg's fees are subtracted. Prices are per share, money in
+dollars for the whole trade; years = calendar days / 365.
 
 The P&L is searched on a grid of underlying prices from 0 to 3x the highest strike, spot or
 share price, with every strike a grid point: expiry payoffs are linear between strikes, so
@@ -24,8 +26,9 @@ from datetime import date
 from itertools import pairwise
 from typing import Literal
 
+from marketdata.american import dividends_in_years
+from marketdata.american_curve import AmericanCurve, american_curve
 from marketdata.option_analytics import DAYS_PER_YEAR
-from marketdata.pricing import black_scholes
 
 LegKind = Literal["stock", "call", "put"]
 
@@ -89,25 +92,15 @@ class _OpenLeg:
     kind: LegKind
     size: int
     strike: float
-    years_left: float  # > 0 only for a leg outliving the horizon with an IV: valued by the model
-    iv: float
+    model: AmericanCurve | None = None  # only for a leg outliving the horizon with an IV
 
-    def value(self, price: float, rate: float) -> float:
+    def value(self, price: float) -> float:
         """Value per share when the underlying is at `price` at the horizon."""
         if self.kind == "stock":
             return price
-        if self.years_left <= 0:
-            return max(price - self.strike, 0.0) if self.kind == "call" else max(self.strike - price, 0.0)
-        if price <= 0:  # Black-Scholes is undefined at 0; these are its limits there
-            return 0.0 if self.kind == "call" else self.strike * math.exp(-rate * self.years_left)
-        return black_scholes(
-            spot=price,
-            strike=self.strike,
-            years=self.years_left,
-            rate=rate,
-            volatility=self.iv,
-            contract_type=self.kind,
-        ).price
+        if self.model is not None:
+            return self.model(price)
+        return max(price - self.strike, 0.0) if self.kind == "call" else max(self.strike - price, 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,12 +108,11 @@ class HorizonPnl:
     """The trade's P&L in dollars at `horizon` as a function of the underlying's price then."""
 
     horizon: date | None
-    rate: float
     constant: float  # closed legs' realised P&L, minus every fee, minus what the open legs cost
     open_legs: tuple[_OpenLeg, ...]
 
     def __call__(self, price: float) -> float:
-        return self.constant + math.fsum(leg.value(price, self.rate) * leg.size for leg in self.open_legs)
+        return self.constant + math.fsum(leg.value(price) * leg.size for leg in self.open_legs)
 
     @property
     def upside_slope(self) -> int:
@@ -130,14 +122,18 @@ class HorizonPnl:
     @property
     def is_smooth_somewhere(self) -> bool:
         """Whether a leg is valued by the model, so an extreme may fall between grid points."""
-        return any(leg.years_left > 0 for leg in self.open_legs)
+        return any(leg.model is not None for leg in self.open_legs)
 
 
-def horizon_pnl(legs: Sequence[FigureLeg], *, rate: float) -> HorizonPnl | None:
+def horizon_pnl(
+    legs: Sequence[FigureLeg], *, rate: float, dividends: Sequence[tuple[date, float]] = ()
+) -> HorizonPnl | None:
     """The trade's P&L at its horizon; None when no leg is open (the outcome is settled).
 
-    A leg outliving the horizon without a positive IV falls back to its intrinsic value: a
-    lower bound for a long leg, so its max loss and breakevens are then conservative.
+    `dividends` is the underlying's expected schedule, (ex-date, cash per share): those going
+    ex after the horizon and before a leg's expiration count in that leg's value. A leg
+    outliving the horizon without a positive IV falls back to its intrinsic value: a lower
+    bound for a long leg, so its max loss and breakevens are then conservative.
     """
     open_legs = [leg for leg in legs if leg.is_open]
     if not open_legs:
@@ -150,24 +146,28 @@ def horizon_pnl(legs: Sequence[FigureLeg], *, rate: float) -> HorizonPnl | None:
     constant -= math.fsum(leg.entry_price * leg.size for leg in open_legs)
     return HorizonPnl(
         horizon=horizon,
-        rate=rate,
         constant=constant,
-        open_legs=tuple(_reduced(leg, horizon) for leg in open_legs),
+        open_legs=tuple(_reduced(leg, horizon, rate=rate, dividends=dividends) for leg in open_legs),
     )
 
 
-def _reduced(leg: FigureLeg, horizon: date | None) -> _OpenLeg:
+def _reduced(
+    leg: FigureLeg, horizon: date | None, *, rate: float, dividends: Sequence[tuple[date, float]]
+) -> _OpenLeg:
     if leg.kind == "stock" or leg.strike is None or leg.expiration is None or horizon is None:
-        return _OpenLeg(kind=leg.kind, size=leg.size, strike=0.0, years_left=0.0, iv=0.0)
+        return _OpenLeg(kind=leg.kind, size=leg.size, strike=0.0)
     days_left = (leg.expiration - horizon).days
-    modelled = days_left > 0 and leg.iv is not None and leg.iv > 0 and math.isfinite(leg.iv)
-    return _OpenLeg(
-        kind=leg.kind,
-        size=leg.size,
+    if days_left <= 0 or leg.iv is None or not (leg.iv > 0 and math.isfinite(leg.iv)):
+        return _OpenLeg(kind=leg.kind, size=leg.size, strike=leg.strike)
+    model = american_curve(
         strike=leg.strike,
-        years_left=days_left / DAYS_PER_YEAR if modelled else 0.0,
-        iv=leg.iv if modelled and leg.iv is not None else 0.0,
+        years=days_left / DAYS_PER_YEAR,
+        rate=rate,
+        volatility=leg.iv,
+        contract_type=leg.kind,
+        dividends=dividends_in_years(dividends, today=horizon, expiration=leg.expiration),
     )
+    return _OpenLeg(kind=leg.kind, size=leg.size, strike=leg.strike, model=model)
 
 
 def price_grid(legs: Sequence[FigureLeg], *, spot: float | None) -> list[float]:

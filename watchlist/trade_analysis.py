@@ -3,7 +3,8 @@
 One cache round trip for every trade asked, the same read the legs' valuations come from: the
 underlyings' prices and earnings dates, and the open contracts' quotes, IVs and greeks (the
 provider's; a leg without them leaves the greeks it would add, and its model value, unknown).
-Upcoming dividends come from the database in one query (the early-assignment rule reads them).
+Dividends come from the database: the declared upcoming ones (the early-assignment rule reads
+them) and those the model values legs outliving the horizon with (declared, then projected).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.conf import settings
 from core.deadline import Deadline
 from marketdata import clock, presentation
 from marketdata.domain import OptionSnapshot
-from marketdata.reference import dividends_upcoming_many
+from marketdata.reference import dividend_schedules_many, dividends_upcoming_many
 from marketdata.trade_figures import FigureLeg, TradeFigures, trade_figures
 from marketdata.trade_rules import TradeSignal, trade_signals
 from watchlist import portfolio
@@ -76,7 +77,12 @@ def trades_assessed(
     valuations, snapshot = portfolio.positions_valued(legs, fetch_missing=fetch_missing, deadline=deadline)
     today = clock.market_today()
     open_symbols = {trade.ticker.symbol for trade in trades if trade.closed_at is None}
+    # Declared dividends for the early-assignment rule; declared then projected for the model values.
     dividends = dividends_upcoming_many(open_symbols, today=today) if open_symbols else {}
+    last_expiration = max((leg.expiration for leg in legs if leg.expiration is not None), default=today)
+    expected = (
+        dividend_schedules_many(open_symbols, today=today, until=last_expiration) if open_symbols else {}
+    )
     quotes = {ticker: quote.value for ticker, quote in snapshot.option_prices.items()}
     figures: dict[int, TradeFigures] = {}
     signals: dict[int, list[TradeSignal]] = {}
@@ -88,7 +94,13 @@ def trades_assessed(
         legs_read = [
             _figure_leg(leg, quotes.get(leg.option_ticker or ""), spot=spot) for leg in trade.legs.all()
         ]
-        found = trade_figures(legs_read, spot=spot, today=today, rate=settings.RISK_FREE_RATE)
+        found = trade_figures(
+            legs_read,
+            spot=spot,
+            today=today,
+            rate=settings.RISK_FREE_RATE,
+            dividends=expected.get(symbol, ()),
+        )
         figures[trade.pk] = presentation.rounded(found)  # the API's rounding policy
         earnings = snapshot.earnings.get(symbol)
         known = earnings is not None and earnings.status != "unknown"

@@ -8,6 +8,7 @@ from datetime import date
 import numpy as np
 import pytest
 
+from marketdata.american import american_greeks
 from marketdata.pricing import black_scholes
 from marketdata.trade_figures import FigureLeg, TradeFigures, pop_volatility, trade_figures
 
@@ -143,7 +144,7 @@ def test_a_breakeven_beyond_the_grid_is_found() -> None:
     assert result["max_loss"] == pytest.approx(3_000.0)
 
 
-# --- Legs outliving the nearest expiration: Black-Scholes at their IV ------------------------
+# --- Legs outliving the nearest expiration: the American model at their IV ------------------
 
 
 def brute_force_curve(pnl, top: float) -> tuple[np.ndarray, np.ndarray]:
@@ -181,9 +182,37 @@ def test_a_pmcc_values_its_long_call_by_black_scholes_at_the_short_expiration() 
     assert result["breakevens"] == brute_force_breakevens(prices, values)
 
 
+def american_put_at_near(price: float, strike: float, iv: float) -> float:
+    return american_greeks(
+        spot=price, strike=strike, years=FAR_YEARS_AT_NEAR, rate=RATE, volatility=iv, contract_type="put"
+    ).price
+
+
+def golden_section_min(function, low: float, high: float, *, tolerance: float = 1e-6) -> float:
+    ratio = (math.sqrt(5.0) - 1.0) / 2.0
+    while high - low > tolerance:
+        left, right = high - ratio * (high - low), low + ratio * (high - low)
+        low, high = (low, right) if function(left) < function(right) else (left, high)
+    return function((low + high) / 2.0)
+
+
+def sign_change(function, low: float, high: float) -> float:
+    """Where `function` changes sign in [low, high], by bisection, rounded to the cent."""
+    positive_low = function(low) > 0
+    while high - low > 1e-6:
+        middle = (low + high) / 2.0
+        low, high = (middle, high) if (function(middle) > 0) == positive_low else (low, middle)
+    return round((low + high) / 2.0, 2)
+
+
 def test_a_smooth_minimum_between_grid_points_is_found_to_the_cent() -> None:
     # A far straddle at 280 against a near call at 360: at the near expiration the loss is
-    # deepest where the straddle is cheapest, around 257, between strikes and grid points.
+    # deepest where the straddle is cheapest, around 261, between strikes and grid points.
+    # The far put is valued as American (r > 0: worth exercising deep in the money), which adds
+    # early exercise's premium: with Black-Scholes this trade's max loss was 310.39, its
+    # breakevens 233.48 and 282.49, its max profit 20,322.75 (at S = 0, the put at K·e^(−rT)).
+    # `american_greeks` at every cent would take seconds, so the reference is searched on it
+    # directly; the curve agrees with it to within $0.0005 a share here ($0.05 on the trade).
     legs = (
         call(1, 280.0, 40.0, expiration=FAR, iv=0.30),
         put(1, 280.0, 27.0, expiration=FAR, iv=0.30),
@@ -192,12 +221,15 @@ def test_a_smooth_minimum_between_grid_points_is_found_to_the_cent() -> None:
     result = figures(*legs)
 
     def pnl(price: float) -> float:
-        straddle = far_value("call", price, 280.0, 0.30) + far_value("put", price, 280.0, 0.30)
+        straddle = far_value("call", price, 280.0, 0.30) + american_put_at_near(price, 280.0, 0.30)
         return 100 * (straddle - 67.0) - 100 * (max(price - 360.0, 0) - 1.00)
 
-    prices, values = brute_force_curve(pnl, 1080.0)
-    assert result["max_loss"] == pytest.approx(-values.min(), abs=0.005)
-    assert result["breakevens"] == brute_force_breakevens(prices, values)
+    assert result["max_loss"] == pytest.approx(-golden_section_min(pnl, 250.0, 270.0), abs=0.05)
+    assert result["max_loss"] == pytest.approx(146.19, abs=0.05)
+    assert result["breakevens"] == [sign_change(pnl, 230.0, 261.0), sign_change(pnl, 261.0, 300.0)]
+    assert result["breakevens"] == [244.65, 277.37]
+    # At S = 0 the put is exercised for its strike: 100 × (280 − 67) + 100 = 21,400.
+    assert result["max_profit"] == pytest.approx(21_400.0)
 
 
 def test_a_leg_outliving_the_expiration_without_an_iv_is_worth_its_intrinsic_value() -> None:
