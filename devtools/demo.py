@@ -49,7 +49,7 @@ def demo_watchlist_seed(*, user: User, symbols: tuple[str, ...] = DEMO_SYMBOLS) 
         watchlist_add(user=user, symbol=symbol)
 
 
-def _pick(
+def contract_near_delta(
     contracts: list[AnalysedContract], *, contract_type: str, min_dte: int, max_dte: int, delta: float
 ) -> AnalysedContract | None:
     usable = [
@@ -111,7 +111,7 @@ def demo_positions_seed(*, user: User) -> list[Position]:
         ),
     ]
     for symbol, strategy, contract_type, min_dte, max_dte, delta, quantity, factor in OPTION_PLAN:
-        contract = _pick(
+        contract = contract_near_delta(
             chains[symbol], contract_type=contract_type, min_dte=min_dte, max_dte=max_dte, delta=delta
         )
         if contract is None:

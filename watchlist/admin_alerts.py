@@ -138,11 +138,17 @@ class AlertSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
                 alert_settings.webhook_url_validate(url)
             except MojoError as error:
                 self.add_error("webhook_url", error.message)
-        if data.get("rotate_webhook_secret") and not url:
-            self.add_error("rotate_webhook_secret", "There is no webhook to rotate the secret of.")
         user = data.get("user") or getattr(self.instance, "user", None)
-        if data.get("email_enabled") and not (data.get("email") or getattr(user, "email", "")):
-            self.add_error("email", "E-mail alerts need an address: give one, or set the account's.")
+        if user is not None:
+            problems = alert_settings.alert_settings_problems(
+                user=user,
+                email_enabled=bool(data.get("email_enabled")),
+                email=data.get("email") or "",
+                webhook_url=url,
+                rotate_webhook_secret=bool(data.get("rotate_webhook_secret")),
+            )
+            for field, message in problems.items():
+                self.add_error(field, message)
         return data
 
 

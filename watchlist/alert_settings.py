@@ -43,6 +43,21 @@ def webhook_url_validate(url: str) -> None:
     webhook_url_check(url, allow_private=settings.ALERT_WEBHOOK_ALLOW_PRIVATE)
 
 
+def alert_settings_problems(
+    *, user: User, email_enabled: bool, email: str, webhook_url: str, rotate_webhook_secret: bool
+) -> dict[str, str]:
+    """What is wrong with these channels besides the webhook URL itself, by field ({} when nothing).
+
+    The API and the admin's form both ask here, so they refuse the same things.
+    """
+    problems: dict[str, str] = {}
+    if rotate_webhook_secret and not webhook_url.strip():
+        problems["rotate_webhook_secret"] = "There is no webhook to rotate the secret of."  # noqa: S105
+    if email_enabled and not (email.strip() or user.email):
+        problems["email"] = "E-mail alerts need an address: give one, or set the account's."
+    return problems
+
+
 @transaction.atomic
 def alert_settings_save(
     *,
@@ -58,15 +73,20 @@ def alert_settings_save(
     Raises a 400 error naming what is wrong (nothing is saved): an e-mail channel with no
     address, or a webhook URL refused by `core.webhooks.webhook_url_check`.
     """
-    chosen = AlertSettings.objects.select_for_update().filter(user=user).first() or AlertSettings(user=user)
     webhook_url = webhook_url.strip()
     if webhook_url:
         webhook_url_validate(webhook_url)
-    elif rotate_webhook_secret:
-        raise ValidationError({"rotate_webhook_secret": ["There is no webhook to rotate the secret of."]})
+    problems = alert_settings_problems(
+        user=user,
+        email_enabled=email_enabled,
+        email=email,
+        webhook_url=webhook_url,
+        rotate_webhook_secret=rotate_webhook_secret,
+    )
+    if problems:
+        raise ValidationError({field: [message] for field, message in problems.items()})
+    chosen = AlertSettings.objects.select_for_update().filter(user=user).first() or AlertSettings(user=user)
     chosen.email_enabled, chosen.email, chosen.webhook_url = email_enabled, email.strip(), webhook_url
-    if email_enabled and not chosen.email_address:
-        raise ValidationError({"email": ["E-mail alerts need an address: give one, or set the account's."]})
     new_secret = None
     if not webhook_url:
         chosen.webhook_secret, chosen.webhook_secret_created_at = "", None

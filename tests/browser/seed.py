@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from devtools.demo import seed_demo_iv_history
+from devtools.demo import contract_near_delta, seed_demo_iv_history
 from marketdata import clock, services
 from marketdata.option_analytics import AnalysedContract
 from watchlist.services import position_open, watchlist_add
@@ -51,13 +51,12 @@ def _chain(symbol: str) -> list[AnalysedContract]:
 def _pick(
     contracts: Sequence[AnalysedContract], contract_type: str, dte: tuple[int, int], delta: float
 ) -> AnalysedContract:
-    """The priced contract of that type and DTE window whose |delta| is nearest `delta`."""
-    usable = [
-        c
-        for c in contracts
-        if c.contract_type == contract_type and dte[0] <= c.dte <= dte[1] and c.delta is not None and c.price
-    ]
-    return min(usable, key=lambda c: abs(abs(c.delta or 0.0) - delta))
+    """The priced contract of that type and DTE window whose |delta| is nearest `delta` (the demo's pick)."""
+    found = contract_near_delta(
+        list(contracts), contract_type=contract_type, min_dte=dte[0], max_dte=dte[1], delta=delta
+    )
+    assert found is not None, f"the sandbox chain has no {contract_type} in {dte}"
+    return found
 
 
 def _price(contract: AnalysedContract, factor: str = "1") -> Decimal:
