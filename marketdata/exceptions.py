@@ -44,6 +44,14 @@ class TickerNotFound(MojoError):
     default_message = "Ticker not found."
 
 
+class ExpirationNotListed(MojoError):
+    """The cached chain lists no contract expiring on the date asked for."""
+
+    status_code = 404
+    code = "expiration_not_listed"
+    default_message = "The options chain lists no contract expiring on that date."
+
+
 class ProviderError(MojoError):
     """Base of failures talking to an upstream provider."""
 

@@ -21,6 +21,7 @@ from marketdata.services.earnings import EarningsInfo, earnings_fields, earnings
 from marketdata.services.iv_history import iv_snapshot_record, iv_stats_get
 from marketdata.services.meta import meta_of
 from marketdata.services.spot import chain_spot_of, spot_get
+from marketdata.strategies.rulebook import Candidate
 from marketdata.symbols import Symbol, normalize_symbol
 
 
@@ -142,9 +143,12 @@ def options_overview(
     dated = [((c.expiration - today).days, c) for c in contracts]
     dte_filter = replace(filters, min_delta=None, max_delta=None)
     spot = payload["spot"]
+    dividends = payloads.chain_dividends(payload)
     analysed = (
         [
-            option_analytics.analyze_contract(c, spot=spot, today=today, rate=settings.RISK_FREE_RATE)
+            option_analytics.analyze_contract(
+                c, spot=spot, today=today, rate=settings.RISK_FREE_RATE, dividends=dividends
+            )
             for dte, c in dated
             if dte_filter.accepts(dte=dte, contract_type=c.contract_type)
         ]
@@ -189,22 +193,15 @@ def signals_overview(
     payload = chain.value
     earnings = earnings_of(Symbol(payload["symbol"]), deadline=deadline, entry=read.earnings_entry)
     stats = iv_stats_get(payload["symbol"], current=payload["atm_iv"])
-    analysed = chain_analyse(payload, today=today)
-    signals = (
-        strategies.generate_signals(
-            analysed,
-            spot=payload["spot"],
-            today=today,
-            earnings_date=earnings.next_date,
-            earnings_known=earnings.status != "unknown",
-            include_earnings=include_earnings,
-            shares_held=shares_held,
-            thresholds=strategies.THRESHOLDS,
-            strategies=strategy_names,
-            iv_rank=stats.iv_rank,
-        )
-        if payload["spot"]
-        else {name: [] for name in strategy_names}
+    signals = chain_signals(
+        chain_analyse(payload, today=today),
+        spot=payload["spot"],
+        today=today,
+        earnings=earnings,
+        iv_rank=stats.iv_rank,
+        shares_held=shares_held,
+        strategy_names=strategy_names,
+        include_earnings=include_earnings,
     )
     response: Signals = {
         "symbol": payload["symbol"],
@@ -217,6 +214,37 @@ def signals_overview(
         "meta": meta_of(chain),
     }
     return presentation.rounded(response)
+
+
+def chain_signals(
+    analysed: Sequence[AnalysedContract],
+    *,
+    spot: float | None,
+    today: date,
+    earnings: EarningsInfo,
+    iv_rank: float | None,
+    shares_held: float,
+    strategy_names: Sequence[str],
+    include_earnings: bool,
+) -> dict[str, list[Candidate]]:
+    """The ranked candidates of each strategy in `strategy_names` (none without a spot).
+
+    The signals endpoint and the admin's chain board both ask this, so they recommend alike.
+    """
+    if not spot:
+        return {name: [] for name in strategy_names}
+    return strategies.generate_signals(
+        analysed,
+        spot=spot,
+        today=today,
+        earnings_date=earnings.next_date,
+        earnings_known=earnings.status != "unknown",
+        include_earnings=include_earnings,
+        shares_held=shares_held,
+        thresholds=strategies.THRESHOLDS,
+        strategies=strategy_names,
+        iv_rank=iv_rank,
+    )
 
 
 def chain_signal_counts(
