@@ -19,6 +19,7 @@ from marketdata.strategies.rulebook import Candidate
 # Below a week the premium left is mostly gamma: the board opens on the first expiration past it.
 DEFAULT_MIN_DTE = 7
 STRATEGY_LABELS = {"csp": "CSP", "covered_call": "Covered call", "leaps": "LEAPS", "pmcc": "PMCC"}
+SIDE_LABELS = {"buy": "long", "sell": "short"}  # a spread's leg is named by the position it opens
 
 
 class BoardTab(TypedDict):
@@ -29,7 +30,7 @@ class BoardTab(TypedDict):
 
 class Recommendation(TypedDict):
     strategy: str  # a signal strategy: csp, covered_call, leaps, pmcc
-    side: str  # the leg's side in that candidate: long or short
+    side: str  # the leg's side in that candidate: buy or sell
     label: str  # what the board shows: "CSP", "PMCC long", …
 
 
@@ -78,7 +79,7 @@ def recommended_contracts(candidates: Mapping[str, Sequence[Candidate]]) -> dict
             for leg in candidate["legs"]:
                 label = STRATEGY_LABELS.get(strategy, strategy)
                 if len(candidate["legs"]) > 1:
-                    label = f"{label} {leg['side']}"
+                    label = f"{label} {SIDE_LABELS.get(leg['side'], leg['side'])}"
                 recommendation: Recommendation = {"strategy": strategy, "side": leg["side"], "label": label}
                 held = found.setdefault(leg["option_ticker"], [])
                 if recommendation not in held:
@@ -89,11 +90,14 @@ def recommended_contracts(candidates: Mapping[str, Sequence[Candidate]]) -> dict
 def board_rows(
     contracts: Iterable[AnalysedContract],
     *,
-    expiration: date,
+    expiration: date | None,
     spot: float | None,
     recommended: Mapping[str, list[Recommendation]],
 ) -> list[BoardRow]:
-    """One row per strike of `expiration`, ascending; the strike nearest `spot` marked at the money."""
+    """One row per strike of `expiration`, ascending; the strike nearest `spot` marked at the money.
+
+    No rows without an expiration (a chain with none from today on).
+    """
     by_strike: dict[float, BoardRow] = {}
     for contract in contracts:
         if contract.expiration != expiration:
@@ -107,6 +111,11 @@ def board_rows(
         # Ties go to the lower strike: min keeps the first of equal distances.
         min(rows, key=lambda row: abs(row["strike"] - spot))["atm"] = True
     return rows
+
+
+def recommended_count(rows: Sequence[BoardRow]) -> int:
+    """How many contracts of the rows some strategy recommends."""
+    return sum(1 for row in rows for cell in (row["call"], row["put"]) if cell and cell["recommended"])
 
 
 def _cell(

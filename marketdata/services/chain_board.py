@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from marketdata import chain_board, clock, datasets, presentation
+from marketdata.cache import Cached
 from marketdata.chain_board import BoardRow, BoardTab
 from marketdata.exceptions import EarningsUnavailable, ExpirationNotListed
 from marketdata.responses import Meta
 from marketdata.services.bulk import cached_many
-from marketdata.services.earnings import earnings_info, unknown_earnings
+from marketdata.services.earnings import EarningsInfo, earnings_info, unknown_earnings
 from marketdata.services.iv_history import iv_stats_get
 from marketdata.services.meta import meta_of
 from marketdata.services.options import chain_analyse, chain_signals
@@ -58,24 +59,13 @@ def chain_board_get(
     today = today or clock.market_today()
     read = cached_many([(datasets.OPTIONS, symbol), (datasets.EARNINGS, symbol)], fetch_missing=False)
     chain = read.found.get((datasets.OPTIONS, symbol))
-    cached_earnings = read.found.get((datasets.EARNINGS, symbol))
-    earnings = (
-        earnings_info(symbol, cached_earnings, today=today)
-        if cached_earnings is not None
-        else unknown_earnings(symbol, EarningsUnavailable("No earnings dates are cached."))
-    )
     if chain is None:
         return _cold(symbol)
+    earnings = _earnings(symbol, read.found.get((datasets.EARNINGS, symbol)), today=today)
     payload = chain.value
     analysed = chain_analyse(payload, today=today)
     tabs = chain_board.board_tabs(analysed, today=today)
-    shown = expiration.isoformat() if expiration is not None else chain_board.default_expiration(tabs)
-    tab = next((tab for tab in tabs if tab["expiration"] == shown), None)
-    if expiration is not None and tab is None:
-        raise ExpirationNotListed(
-            f"The cached {symbol} chain lists no contract expiring on {shown}.",
-            details={"expirations": [tab["expiration"] for tab in tabs]},
-        )
+    tab = _tab_shown(symbol, tabs, expiration)
     stats = iv_stats_get(symbol, current=payload["atm_iv"])
     candidates = chain_signals(
         analysed,
@@ -87,16 +77,9 @@ def chain_board_get(
         strategy_names=strategy_names,
         include_earnings=False,  # the signals endpoint's default
     )
-    rows = (
-        chain_board.board_rows(
-            analysed,
-            expiration=date.fromisoformat(tab["expiration"]),
-            spot=payload["spot"],
-            recommended=chain_board.recommended_contracts(candidates),
-        )
-        if tab is not None
-        else []
-    )
+    shown = date.fromisoformat(tab["expiration"]) if tab is not None else None
+    recommended = chain_board.recommended_contracts(candidates)
+    rows = chain_board.board_rows(analysed, expiration=shown, spot=payload["spot"], recommended=recommended)
     board: ChainBoard = {
         "symbol": symbol,
         "cold": False,
@@ -109,12 +92,28 @@ def chain_board_get(
         "expiration": tab["expiration"] if tab is not None else None,
         "dte": tab["dte"] if tab is not None else None,
         "rows": rows,
-        "recommended": sum(
-            1 for row in rows for cell in (row["call"], row["put"]) if cell and cell["recommended"]
-        ),
+        "recommended": chain_board.recommended_count(rows),
         "meta": meta_of(chain),
     }
     return presentation.rounded(board)
+
+
+def _earnings(symbol: str, cached: Cached[Any] | None, *, today: date) -> EarningsInfo:
+    if cached is None:
+        return unknown_earnings(symbol, EarningsUnavailable("No earnings dates are cached."))
+    return earnings_info(symbol, cached, today=today)
+
+
+def _tab_shown(symbol: str, tabs: list[BoardTab], expiration: date | None) -> BoardTab | None:
+    """The tab of `expiration`, else the default one; ExpirationNotListed when it has none."""
+    shown = expiration.isoformat() if expiration is not None else chain_board.default_expiration(tabs)
+    tab = next((tab for tab in tabs if tab["expiration"] == shown), None)
+    if expiration is not None and tab is None:
+        raise ExpirationNotListed(
+            f"The cached {symbol} chain lists no contract expiring on {shown}.",
+            details={"expirations": [tab["expiration"] for tab in tabs]},
+        )
+    return tab
 
 
 def _cold(symbol: str) -> ChainBoard:

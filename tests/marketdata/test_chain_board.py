@@ -63,18 +63,18 @@ def test_a_tie_for_nearest_goes_to_the_lower_strike() -> None:
 
 
 def test_recommendations_name_the_strategy_and_for_spreads_the_side_once_each() -> None:
-    leg = {"option_ticker": "O:A", "side": "short"}
+    leg = {"option_ticker": "O:A", "side": "sell"}
     candidates: Any = {
         "csp": [{"legs": [leg]}, {"legs": [leg]}],
-        "pmcc": [{"legs": [{"option_ticker": "O:B", "side": "long"}, leg]}],
+        "pmcc": [{"legs": [{"option_ticker": "O:B", "side": "buy"}, leg]}],
     }
 
     found = recommended_contracts(candidates)
 
     assert found == {
         "O:A": [
-            {"strategy": "csp", "side": "short", "label": "CSP"},
-            {"strategy": "pmcc", "side": "short", "label": "PMCC short"},
+            {"strategy": "csp", "side": "sell", "label": "CSP"},
+            {"strategy": "pmcc", "side": "sell", "label": "PMCC short"},
         ],
-        "O:B": [{"strategy": "pmcc", "side": "long", "label": "PMCC long"}],
+        "O:B": [{"strategy": "pmcc", "side": "buy", "label": "PMCC long"}],
     }
