@@ -28,11 +28,11 @@ _POLICY: tuple[tuple[int | None, tuple[str, ...]], ...] = (
         "price", "spot", "chain_spot", "change", "last_close", "sma_20", "sma_50", "sma_200",
         "high_52w", "low_52w", "atr_14", "strike", "bid", "ask", "mid", "premium", "net_debit",
         "breakeven", "current_price", "entry_price", "exit_price", "fees", "cost_basis_per_share",
-        "breakevens", "by_iv", "by_straddle",
+        "breakevens", "by_iv", "by_straddle", "max_profit_at", "max_loss_at", "price_from", "price_to",
     )),
     (MONEY, (
         "max_profit", "max_loss", "net_premium", "capital", "market_value", "unrealised_pnl",
-        "realised_pnl", "net_delta", "position_delta", "capital_at_risk", "beta_weighted_delta",
+        "realised_pnl", "net_delta", "position_delta", "capital_at_risk", "beta_weighted_delta", "pnl",
     )),
     (PERCENT, (
         "change_percent", "rsi_14", "iv_rank", "iv_percentile", "spread_pct", "return_pct",

@@ -126,19 +126,25 @@ class HorizonPnl:
 
 
 def horizon_pnl(
-    legs: Sequence[FigureLeg], *, rate: float, dividends: Sequence[tuple[date, float]] = ()
+    legs: Sequence[FigureLeg],
+    *,
+    rate: float,
+    dividends: Sequence[tuple[date, float]] = (),
+    on: date | None = None,
 ) -> HorizonPnl | None:
-    """The trade's P&L at its horizon; None when no leg is open (the outcome is settled).
+    """The trade's P&L at its horizon, or `on` another day; None when no leg is open (settled).
 
-    `dividends` is the underlying's expected schedule, (ex-date, cash per share): those going
-    ex after the horizon and before a leg's expiration count in that leg's value. A leg
-    outliving the horizon without a positive IV falls back to its intrinsic value: a lower
-    bound for a long leg, so its max loss and breakevens are then conservative.
+    `on` today gives the P&L if the underlying moved there now: every open option leg at its
+    model value with the time it has left. `dividends` is the underlying's expected schedule,
+    (ex-date, cash per share): those going ex after the horizon and before a leg's expiration
+    count in that leg's value. A leg outliving the horizon without a positive IV falls back to
+    its intrinsic value: a lower bound for a long leg, so its max loss and breakevens are then
+    conservative.
     """
     open_legs = [leg for leg in legs if leg.is_open]
     if not open_legs:
         return None
-    horizon = horizon_of(legs)
+    horizon = on if on is not None else horizon_of(legs)
     constant = math.fsum(
         (leg.exit_price - leg.entry_price) * leg.size for leg in legs if leg.exit_price is not None
     )
@@ -188,6 +194,8 @@ class Payoff:
     max_loss: float | None  # minus the lowest P&L; None when the loss grows without bound
     breakevens: list[float]  # ascending: where the P&L turns positive or stops being so
     profit_intervals: list[tuple[float, float]]  # where the P&L > 0; math.inf as an open end
+    max_profit_at: float | None = None  # an underlying price where the P&L is highest
+    max_loss_at: float | None = None  # an underlying price where it is lowest
 
 
 def payoff(pnl: HorizonPnl, grid: Sequence[float]) -> Payoff:
@@ -198,31 +206,35 @@ def payoff(pnl: HorizonPnl, grid: Sequence[float]) -> Payoff:
     """
     values = [pnl(price) for price in grid]
     slope = pnl.upside_slope
-    max_profit = None if slope > 0 else _extreme(pnl, grid, values, sign=1.0)
-    lowest = None if slope < 0 else _extreme(pnl, grid, values, sign=-1.0)
+    max_profit_at = None if slope > 0 else _extreme_at(pnl, grid, values, sign=1.0)
+    max_loss_at = None if slope < 0 else _extreme_at(pnl, grid, values, sign=-1.0)
     boundaries = _profit_boundaries(pnl, grid, values)
     edges = [0.0, *boundaries, math.inf]
     first = 0 if values[0] > 0 else 1  # each boundary flips the sign, so intervals alternate
     intervals = [(edges[i], edges[i + 1]) for i in range(first, len(edges) - 1, 2)]
     return Payoff(
-        max_profit=max_profit,
-        max_loss=None if lowest is None else -lowest,
+        max_profit=None if max_profit_at is None else pnl(max_profit_at),
+        max_loss=None if max_loss_at is None else -pnl(max_loss_at),
         breakevens=boundaries,
         profit_intervals=intervals,
+        max_profit_at=max_profit_at,
+        max_loss_at=max_loss_at,
     )
 
 
-def _extreme(pnl: HorizonPnl, grid: Sequence[float], values: Sequence[float], *, sign: float) -> float:
-    """The highest (sign 1) or lowest (sign −1) P&L, refined between grid points where smooth."""
+def _extreme_at(pnl: HorizonPnl, grid: Sequence[float], values: Sequence[float], *, sign: float) -> float:
+    """Where the P&L is highest (sign 1) or lowest (sign −1), refined between grid points where smooth."""
     best = max(range(len(values)), key=lambda i: sign * values[i])
-    extreme = values[best]
+    at, extreme = grid[best], values[best]
     if not pnl.is_smooth_somewhere:
-        return extreme  # linear between strikes, which are grid points: the grid's extreme is exact
+        return at  # linear between strikes, which are grid points: the grid's extreme is exact
     for low, high in ((best - 1, best), (best, best + 1)):
         if low >= 0 and high < len(grid):
-            refined = pnl(_golden_section_max(lambda p: sign * pnl(p), grid[low], grid[high]))
-            extreme = refined if sign * refined > sign * extreme else extreme
-    return extreme
+            refined_at = _golden_section_max(lambda p: sign * pnl(p), grid[low], grid[high])
+            refined = pnl(refined_at)
+            if sign * refined > sign * extreme:
+                at, extreme = refined_at, refined
+    return at
 
 
 def _golden_section_max(function: Callable[[float], float], low: float, high: float) -> float:

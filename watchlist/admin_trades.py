@@ -1,4 +1,5 @@
-"""The trade admin: trades with every leg inline, their figures read-only, and roll / assign / close.
+"""The trade admin: each trade's payoff diagram, figures, valued legs, signals and alerts, and
+roll / assign / close.
 
 The actions are pages of their own (a form each, `admin_trade_forms`) that call the trade
 services, so the admin keeps every rule the API keeps; a broken rule is shown on the form and
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.forms import Form
@@ -18,24 +20,21 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html, format_html_join
 
-from core.errors import MojoError
-from watchlist import trade_analysis, trades
+from watchlist import trades
 from watchlist.admin_trade_forms import TradeAssignForm, TradeCloseForm, TradeRollForm
-from watchlist.models import Position, Trade, TradeStatus
+from watchlist.models import Trade, TradeStatus
+from watchlist.trade_page import trade_page_get
 
 FIGURES_SHOWN = (
     ("net_premium", "Net premium"),
     ("cost_basis_per_share", "Cost basis per share"),
     ("max_profit", "Max profit"),
     ("max_loss", "Max loss"),
-    ("breakevens", "Breakevens"),
     ("realised_pnl", "Realised P&L"),
     ("unrealised_pnl", "Unrealised P&L"),
     ("pct_of_max_profit", "% of max profit"),
     ("pop", "POP %"),
-    ("greeks", "Greeks"),
 )
 
 
@@ -52,30 +51,6 @@ class TradeStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class LegInline(admin.TabularInline):  # type: ignore[type-arg]
-    """Every leg the trade held, closed ones too; legs change through the actions."""
-
-    model = Position
-    fk_name = "trade"
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    fields = (
-        "instrument",
-        "option_ticker",
-        "quantity",
-        "entry_price",
-        "fees",
-        "opened_at",
-        "closed_at",
-        "exit_price",
-    )
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Trade)
 class TradeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     change_form_template = "admin/watchlist/trade/change_form.html"
@@ -85,28 +60,10 @@ class TradeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_select_related = ("ticker", "owner")
     search_fields = ("ticker__symbol", "owner__username", "notes")
     date_hierarchy = "opened_at"
-    fields = (
-        "owner",
-        "ticker",
-        "strategy",
-        "opened_at",
-        "closed_at",
-        "notes",
-        "figures",
-        "signals",
-        "alerts",
-    )
-    readonly_fields = (
-        "owner",
-        "ticker",
-        "strategy",
-        "opened_at",
-        "closed_at",
-        "figures",
-        "signals",
-        "alerts",
-    )
-    inlines = (LegInline,)
+    fields = ("owner", "ticker", "strategy", "opened_at", "closed_at", "notes")
+    # The figures, payoff, valued legs, signals and alerts are the page's own sections
+    # (change_form.html), from one read: `watchlist.trade_page.trade_page_get`.
+    readonly_fields = ("owner", "ticker", "strategy", "opened_at", "closed_at")
 
     class Media:
         css = {"all": ("watchlist/admin_lists.css",)}  # compact changelist cells, as the position list
@@ -118,34 +75,26 @@ class TradeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def status_display(self, obj: Trade) -> str:
         return obj.status
 
-    @admin.display(description="figures (from the cache)")
-    def figures(self, obj: Trade) -> str:
-        try:
-            found = trade_analysis.trades_figures([obj], fetch_missing=False)[obj.pk]
-        except MojoError as error:
-            return f"Not available: {error.message}"
-        rows = [(label, found[name]) for name, label in FIGURES_SHOWN]  # type: ignore[literal-required]
-        return format_html_join(
-            "", "<div><strong>{}</strong>: {}</div>", ((k, "—" if v is None else v) for k, v in rows)
-        )
-
-    @admin.display(description="signals (from the cache)")
-    def signals(self, obj: Trade) -> str:
-        try:
-            found = trade_analysis.trades_assessed([obj], fetch_missing=False).signals[obj.pk]
-        except MojoError as error:
-            return f"Not available: {error.message}"
-        if not found:
-            return "None firing."
-        return format_html_join(
-            "", "<div><strong>{}</strong>: {}</div>", ((s.code, s.message) for s in found)
-        )
-
-    @admin.display(description="alerts")
-    def alerts(self, obj: Trade) -> str:
-        url = reverse("admin:watchlist_alert_changelist")
-        count = obj.alerts.count()
-        return format_html('<a href="{}?trade__id__exact={}">{} alert(s)</a>', url, obj.pk, count)
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        trade = self.get_object(request, unquote(object_id))
+        context = dict(extra_context or {})
+        if trade is not None:
+            page = trade_page_get(trade)
+            figures = page["figures"]
+            context.update(
+                trade_page=page,
+                figures_shown=[(label, figures[name]) for name, label in FIGURES_SHOWN]  # type: ignore[literal-required]
+                if figures is not None
+                else [],
+                alerts_url=f"{reverse('admin:watchlist_alert_changelist')}?trade__id__exact={trade.pk}",
+            )
+        return super().change_view(request, object_id, form_url, extra_context=context)
 
     def get_urls(self) -> list[URLPattern]:
         own = [

@@ -54,6 +54,15 @@ def _figure_leg(leg: Position, quote: dict[str, Any] | None, *, spot: float | No
 
 
 @dataclass(frozen=True, slots=True)
+class TradeInputs:
+    """What a trade's figures were computed from: its legs as read, the spot, expected dividends."""
+
+    legs: list[FigureLeg]
+    spot: float | None
+    dividends: Sequence[tuple[date, float]]
+
+
+@dataclass(frozen=True, slots=True)
 class TradesAssessed:
     """Every leg's valuation (by position id), and each trade's figures and signals (by trade id)."""
 
@@ -63,6 +72,7 @@ class TradesAssessed:
     # Trades whose every rule had its inputs (spot, each live option leg's mark, known earnings):
     # only for these does a signal's absence mean it stopped firing, not that data was missing.
     fully_read: set[int]
+    inputs: dict[int, TradeInputs]
 
 
 def trades_assessed(
@@ -87,6 +97,7 @@ def trades_assessed(
     figures: dict[int, TradeFigures] = {}
     signals: dict[int, list[TradeSignal]] = {}
     fully_read: set[int] = set()
+    inputs: dict[int, TradeInputs] = {}
     for trade in trades:
         symbol = trade.ticker.symbol
         stock = snapshot.stocks.get(symbol)
@@ -94,12 +105,13 @@ def trades_assessed(
         legs_read = [
             _figure_leg(leg, quotes.get(leg.option_ticker or ""), spot=spot) for leg in trade.legs.all()
         ]
+        inputs[trade.pk] = TradeInputs(legs_read, spot, expected.get(symbol, ()))
         found = trade_figures(
             legs_read,
             spot=spot,
             today=today,
             rate=settings.RISK_FREE_RATE,
-            dividends=expected.get(symbol, ()),
+            dividends=inputs[trade.pk].dividends,
         )
         figures[trade.pk] = presentation.rounded(found)  # the API's rounding policy
         earnings = snapshot.earnings.get(symbol)
@@ -119,7 +131,9 @@ def trades_assessed(
             if trade.closed_at is None
             else []
         )
-    return TradesAssessed(valuations=valuations, figures=figures, signals=signals, fully_read=fully_read)
+    return TradesAssessed(
+        valuations=valuations, figures=figures, signals=signals, fully_read=fully_read, inputs=inputs
+    )
 
 
 def _fully_read(legs: Sequence[FigureLeg], *, spot: float | None, earnings_known: bool, today: date) -> bool:

@@ -1,4 +1,5 @@
-"""The trade admin: every leg inline, the figures, and roll / assign / close through the services."""
+"""The trade admin: the payoff, figures, valued legs, signals and alerts, and roll / assign / close
+through the services."""
 
 from __future__ import annotations
 
@@ -26,9 +27,26 @@ def test_the_trade_page_shows_its_legs_figures_and_actions(staff_client, csp) ->
     page = staff_client.get(f"/admin/watchlist/trade/{csp.pk}/change/").content.decode()
 
     assert PUT_270 in page
-    assert "Max loss</strong>: 26590.0" in page and "Breakevens</strong>: [265.9]" in page
+    assert '<dd id="payoff-max-loss">26590.0 at 0.0</dd>' in page
+    assert '<dd id="payoff-breakevens">265.9</dd>' in page
+    assert '<dd id="payoff-max-profit">410.0 at 270.0</dd>' in page
+    assert '<script id="payoff-chart-data" type="application/json">' in page
+    assert (
+        '<p id="trade-signals">None firing.</p>' in page and '<p id="trade-alerts">No alert yet.</p>' in page
+    )
     for action in ("roll", "assign", "close"):
         assert f"/admin/watchlist/trade/{csp.pk}/{action}/" in page
+
+
+def test_a_closed_trade_has_no_payoff_to_draw_and_no_actions(staff_client, csp) -> None:
+    (leg,) = csp.legs.all()
+    staff_client.post(f"/admin/watchlist/trade/{csp.pk}/close/", {f"exit_{leg.pk}": "1.05"})
+
+    page = staff_client.get(f"/admin/watchlist/trade/{csp.pk}/change/").content.decode()
+
+    assert "Every leg is closed: the outcome is settled" in page
+    assert 'id="payoff-chart"' not in page and "payoff_chart.js" not in page
+    assert f"/admin/watchlist/trade/{csp.pk}/roll/" not in page
 
 
 def test_closing_from_the_admin_closes_every_leg_through_the_service(staff_client, csp) -> None:
