@@ -137,7 +137,7 @@ class Command(BaseCommand):
                 "\nmojo demo is ready:\n"
                 f"  admin      {base}/admin/\n"
                 f"  API docs   {base}/api/docs/\n"
-                f"  dashboard  {base}/api/v1/dashboard/\n"
+                f"  dashboard  {base}/admin/dashboard/ (the API's: {base}/api/v1/dashboard/)\n"
                 f"  alerts     {base}/admin/watchlist/alert/\n"
                 f"  signals    {base}/api/v1/stocks/AAPL/signals/\n"
                 f"  username   {self._username}\n"
