@@ -86,10 +86,16 @@ def payoff_chart(
         "strikes": strikes,
         "breakevens": curve.breakevens,
         "max_profit": curve.max_profit,
-        "max_profit_at": _where(horizon_curve, curve.max_profit, curve.max_profit_at, usable_spot),
+        "max_profit_at": _where(
+            horizon_curve, curve.max_profit, curve.max_profit_at, spot=usable_spot, strikes=strikes
+        ),
         "max_loss": curve.max_loss,
         "max_loss_at": _where(
-            horizon_curve, None if curve.max_loss is None else -curve.max_loss, curve.max_loss_at, usable_spot
+            horizon_curve,
+            None if curve.max_loss is None else -curve.max_loss,
+            curve.max_loss_at,
+            spot=usable_spot,
+            strikes=strikes,
         ),
         "intrinsic_legs": sum(
             1
@@ -116,18 +122,24 @@ def _range(anchors: Sequence[float], extremes: Sequence[float]) -> tuple[float, 
 
 
 def _where(
-    curve: Sequence[PayoffPoint], extreme: float | None, found_at: float | None, spot: float | None
+    curve: Sequence[PayoffPoint],
+    extreme: float | None,
+    found_at: float | None,
+    *,
+    spot: float | None,
+    strikes: Sequence[float],
 ) -> float | None:
-    """The drawn price nearest the spot where the P&L is `extreme`: a vertical's max profit holds
-    from its upper strike on, and that strike is where a trader reads it; `found_at` (the search's
-    own) when no drawn point reaches it."""
+    """Where the drawn P&L is `extreme`, as a trader reads it: a vertical's max profit holds from
+    its upper strike on, so at a strike where one reaches it (the nearest the spot), else at the
+    drawn price nearest the spot; `found_at` (the search's own) when no drawn point reaches it."""
     if extreme is None:
         return None
     tolerance = EXTREME_TOLERANCE * max(1.0, abs(extreme))
     reached = [p["price"] for p in curve if abs(p["pnl"] - extreme) <= tolerance]
-    if not reached or spot is None:
-        return reached[0] if reached else found_at
-    return min(reached, key=lambda price: abs(price - spot))
+    candidates = [price for price in reached if price in strikes] or reached
+    if not candidates:
+        return found_at
+    return candidates[0] if spot is None else min(candidates, key=lambda price: abs(price - spot))
 
 
 def _curve(pnl: HorizonPnl, prices: Sequence[float]) -> list[PayoffPoint]:

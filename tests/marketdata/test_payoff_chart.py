@@ -92,8 +92,11 @@ def test_a_leg_without_an_iv_is_counted_as_valued_at_intrinsic_today() -> None:
     assert all(math.isfinite(p["pnl"]) for p in drawn["at_today"])
 
 
-def test_a_flat_extreme_is_placed_at_the_strike_nearest_the_spot() -> None:
+def test_a_flat_extreme_is_placed_at_the_strike_where_it_starts() -> None:
     drawn = chart(call(1, 270, 15.0, iv=0.3), call(-1, 300, 4.0, iv=0.28))  # spot 280 between them
 
     assert drawn["max_profit_at"] == 300  # held from 300 up: read at the short strike
     assert drawn["max_loss_at"] == 270  # held from 270 down
+    above = chart(call(1, 270, 15.0, iv=0.3), call(-1, 300, 4.0, iv=0.28), spot=250.0)  # in the flat loss
+
+    assert above["max_loss_at"] == 270

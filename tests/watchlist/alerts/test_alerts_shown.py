@@ -83,7 +83,8 @@ def test_the_admin_lists_alerts_and_dismisses_them(trader, admin_client) -> None
     assert listing.status_code == trade_page.status_code == by_trade.status_code == 200
     assert "Take profit" in listing.content.decode()
     assert "take profit at 50 %" in trade_page.content.decode()  # the signals, from the cache
-    assert f"{trade.alerts.count()} alert(s)" in trade_page.content.decode()
+    assert f'<li data-alert="{alert.pk}">' in trade_page.content.decode()
+    assert f"All {trade.alerts.count()} alert" in trade_page.content.decode()
     assert by_trade.context["cl"].result_count == trade.alerts.count()
     assert "dismissed" in dismissed.content.decode()
     alert.refresh_from_db()
