@@ -1,10 +1,10 @@
 """The dashboard: watchlist rows, the legs' P&L summary, the portfolio of trades, open alerts.
 
-Rows read the watched symbols' cached market data in one round trip; chains are never fetched
-here: their summaries, which cron keeps warm, give signal counts, ATM IV and the expected move.
-The user's trades are assessed once by `watchlist.trade_analysis` (every leg's valuation and
-each trade's figures, from one more round trip for what the legs need); the portfolio sums the
-open trades' greeks and max losses and weights their deltas by β from stored history
+Rows read the watched symbols' cached market data; chains are never fetched here: their
+summaries, which cron keeps warm, give signal counts, ATM IV and the expected move. The user's
+trades are assessed once by `watchlist.trade_analysis` (every leg's valuation and each trade's
+figures), whose cache read takes the watched symbols too: one round trip in all when warm;
+the portfolio sums the open trades' greeks and max losses and weights their deltas by β from stored history
 (`marketdata.risk`, one query). The shapes are `watchlist.portfolio`'s.
 """
 
@@ -36,9 +36,16 @@ def dashboard_for(user: User, *, deadline: Deadline | None = None) -> Dashboard:
     """
     symbols = selectors.watched_symbols_for(user)
     trades = list(selectors.trades_for(user))
-    snapshot = marketdata_services.market_snapshot_get(symbols=symbols, fetch_missing=True, deadline=deadline)
+    # One round trip: the watched symbols are read beside what the trades' legs need.
     assessed = (
-        trade_analysis.trades_assessed(trades, fetch_missing=True, deadline=deadline) if trades else None
+        trade_analysis.trades_assessed(trades, fetch_missing=True, deadline=deadline, symbols=symbols)
+        if trades
+        else None
+    )
+    snapshot = (
+        assessed.snapshot
+        if assessed is not None
+        else marketdata_services.market_snapshot_get(symbols=symbols, fetch_missing=True, deadline=deadline)
     )
     valuations = assessed.valuations if assessed is not None else {}
     positions = [leg for trade in trades for leg in trade.legs.all()]

@@ -8,7 +8,7 @@ values legs here).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, TypedDict, cast
@@ -149,16 +149,30 @@ def position_valuations(
 
 
 def positions_valued(
-    positions: Sequence[Position], *, fetch_missing: bool, deadline: Deadline | None = None
+    positions: Sequence[Position],
+    *,
+    fetch_missing: bool,
+    deadline: Deadline | None = None,
+    symbols: Iterable[str] = (),
 ) -> tuple[dict[int, Valuation], marketdata_services.MarketSnapshot]:
-    """`position_valuations`, with the market snapshot they were valued from (for more figures)."""
+    """`position_valuations`, with the market snapshot they were valued from (for more figures).
+
+    `symbols` are read in the same round trip (the dashboard's watchlist beside its legs).
+    """
     today = clock.market_today()
-    snapshot = _market_snapshot(positions, today=today, fetch_missing=fetch_missing, deadline=deadline)
+    snapshot = _market_snapshot(
+        positions, today=today, fetch_missing=fetch_missing, deadline=deadline, symbols=symbols
+    )
     return {p.pk: _value(p, snapshot, today=today) for p in positions}, snapshot
 
 
 def _market_snapshot(
-    positions: Sequence[Position], *, today: date, fetch_missing: bool, deadline: Deadline | None
+    positions: Sequence[Position],
+    *,
+    today: date,
+    fetch_missing: bool,
+    deadline: Deadline | None,
+    symbols: Iterable[str],
 ) -> marketdata_services.MarketSnapshot:
     """One cache round trip for what open positions need to be valued: their underlyings, live
     contracts' prices, and the underlying's bars for options past expiration."""
@@ -173,7 +187,7 @@ def _market_snapshot(
             else:
                 expired.append(position.ticker.symbol)
     return marketdata_services.market_snapshot_get(
-        symbols=[p.ticker.symbol for p in open_positions],
+        symbols=[*symbols, *(p.ticker.symbol for p in open_positions)],
         option_contracts=live,
         bar_symbols=expired,
         fetch_missing=fetch_missing,

@@ -9,7 +9,7 @@ them) and those the model values legs outliving the horizon with (declared, then
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,6 +20,7 @@ from core.deadline import Deadline
 from marketdata import clock, presentation
 from marketdata.domain import OptionSnapshot
 from marketdata.reference import dividend_schedules_many, dividends_upcoming_many
+from marketdata.services.snapshot import MarketSnapshot
 from marketdata.trade_figures import FigureLeg, TradeFigures, trade_figures
 from marketdata.trade_rules import TradeSignal, trade_signals
 from watchlist import portfolio
@@ -73,18 +74,26 @@ class TradesAssessed:
     # only for these does a signal's absence mean it stopped firing, not that data was missing.
     fully_read: set[int]
     inputs: dict[int, TradeInputs]
+    snapshot: MarketSnapshot  # what the cache read gave (errors included)
 
 
 def trades_assessed(
-    trades: Sequence[Trade], *, fetch_missing: bool, deadline: Deadline | None = None
+    trades: Sequence[Trade],
+    *,
+    fetch_missing: bool,
+    deadline: Deadline | None = None,
+    symbols: Iterable[str] = (),
 ) -> TradesAssessed:
     """Valuations, figures and signals of `trades`, from one cache read and one dividends query.
 
     Cache only unless `fetch_missing` (the API fetches what is missing within its deadline;
-    the admin and the refresh's alert evaluation read what the cycle has cached).
+    the admin and the refresh's alert evaluation read what the cycle has cached). `symbols`
+    are read in that round trip too, into `snapshot` (the dashboard's watchlist).
     """
     legs = [leg for trade in trades for leg in trade.legs.all()]
-    valuations, snapshot = portfolio.positions_valued(legs, fetch_missing=fetch_missing, deadline=deadline)
+    valuations, snapshot = portfolio.positions_valued(
+        legs, fetch_missing=fetch_missing, deadline=deadline, symbols=symbols
+    )
     today = clock.market_today()
     open_symbols = {trade.ticker.symbol for trade in trades if trade.closed_at is None}
     # Declared dividends for the early-assignment rule; declared then projected for the model values.
@@ -93,35 +102,24 @@ def trades_assessed(
     expected = (
         dividend_schedules_many(open_symbols, today=today, until=last_expiration) if open_symbols else {}
     )
-    quotes = {ticker: quote.value for ticker, quote in snapshot.option_prices.items()}
+    inputs = _inputs(trades, snapshot, expected)
     figures: dict[int, TradeFigures] = {}
     signals: dict[int, list[TradeSignal]] = {}
     fully_read: set[int] = set()
-    inputs: dict[int, TradeInputs] = {}
     for trade in trades:
-        symbol = trade.ticker.symbol
-        stock = snapshot.stocks.get(symbol)
-        spot = float(stock.value["price"]) if stock is not None else None
-        legs_read = [
-            _figure_leg(leg, quotes.get(leg.option_ticker or ""), spot=spot) for leg in trade.legs.all()
-        ]
-        inputs[trade.pk] = TradeInputs(legs_read, spot, expected.get(symbol, ()))
+        symbol, read = trade.ticker.symbol, inputs[trade.pk]
         found = trade_figures(
-            legs_read,
-            spot=spot,
-            today=today,
-            rate=settings.RISK_FREE_RATE,
-            dividends=inputs[trade.pk].dividends,
+            read.legs, spot=read.spot, today=today, rate=settings.RISK_FREE_RATE, dividends=read.dividends
         )
         figures[trade.pk] = presentation.rounded(found)  # the API's rounding policy
         earnings = snapshot.earnings.get(symbol)
         known = earnings is not None and earnings.status != "unknown"
-        if _fully_read(legs_read, spot=spot, earnings_known=known, today=today):
+        if _fully_read(read.legs, spot=read.spot, earnings_known=known, today=today):
             fully_read.add(trade.pk)
         signals[trade.pk] = (
             trade_signals(
-                legs_read,
-                spot=spot,
+                read.legs,
+                spot=read.spot,
                 pct_of_max_profit=found["pct_of_max_profit"],
                 earnings=earnings.upcoming if earnings is not None else [],
                 dividends=dividends.get(symbol, []),
@@ -131,9 +129,23 @@ def trades_assessed(
             if trade.closed_at is None
             else []
         )
-    return TradesAssessed(
-        valuations=valuations, figures=figures, signals=signals, fully_read=fully_read, inputs=inputs
-    )
+    return TradesAssessed(valuations, figures, signals, fully_read, inputs, snapshot)
+
+
+def _inputs(
+    trades: Sequence[Trade],
+    snapshot: MarketSnapshot,
+    expected: Mapping[str, Sequence[tuple[date, float]]],
+) -> dict[int, TradeInputs]:
+    """Each trade's legs as the figures read them, its underlying's spot and expected dividends."""
+    quotes = {ticker: quote.value for ticker, quote in snapshot.option_prices.items()}
+    inputs: dict[int, TradeInputs] = {}
+    for trade in trades:
+        stock = snapshot.stocks.get(trade.ticker.symbol)
+        spot = float(stock.value["price"]) if stock is not None else None
+        legs = [_figure_leg(leg, quotes.get(leg.option_ticker or ""), spot=spot) for leg in trade.legs.all()]
+        inputs[trade.pk] = TradeInputs(legs, spot, expected.get(trade.ticker.symbol, ()))
+    return inputs
 
 
 def _fully_read(legs: Sequence[FigureLeg], *, spot: float | None, earnings_known: bool, today: date) -> bool:

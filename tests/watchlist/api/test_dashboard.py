@@ -229,6 +229,37 @@ def test_cached_dashboard_reads_stock_entries_in_one_round_trip(api, user, sandb
     assert sandbox.control.counters()["total"] == before
 
 
+def test_a_cached_dashboard_with_trades_still_reads_the_cache_once(api, user, sandbox, monkeypatch) -> None:
+    for symbol in ("AAPL", "MSFT"):
+        WatchlistItemFactory.create(owner=user, ticker=TickerFactory.create(symbol=symbol))
+    TickerFactory.create(symbol="NVDA")  # traded, not watched
+    put = _contract("NVDA", contract_type="put")
+    leg = LegInput(
+        instrument="option", option_ticker=put.option_ticker, quantity=-1, entry_price=Decimal("2")
+    )
+    trade_open(user=user, symbol="NVDA", strategy="csp", legs=[leg])
+    first = api.get("/api/v1/dashboard/").json()  # warms the rows and the leg's quote
+    calls: list[int] = []
+    original = cache.read_many
+
+    def counting(keys):
+        calls.append(1)
+        return original(keys)
+
+    monkeypatch.setattr(cache, "read_many", counting)
+    before = sandbox.control.counters()["total"]
+    again = api.get("/api/v1/dashboard/").json()
+
+    assert len(calls) == 1  # the watchlist's rows and the legs' quotes in one round trip
+    assert sandbox.control.counters()["total"] == before
+    for body in (first, again):  # the first fetched what the second reads from the cache
+        del body["as_of"]
+        for row in body["watchlist"]:
+            del row["meta"]
+    assert again == first
+    assert again["portfolio"]["by_strategy"]["csp"]["open_trades"] == 1
+
+
 def test_a_blank_position_filter_is_an_error_not_no_filter(api, user) -> None:
     response = api.get("/api/v1/positions/?ticker=")
     assert response.status_code == 400
