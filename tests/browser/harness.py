@@ -126,6 +126,21 @@ def admin_login(browser: WebDriver, base_url: str, username: str, password: str)
     assert not refused, f"admin login refused: {refused[0].text}"
 
 
+_API_GET = """
+const done = arguments[arguments.length - 1];
+fetch(arguments[0], {credentials: 'same-origin', headers: {Accept: 'application/json'}})
+  .then(async (r) => done({status: r.status, body: r.ok ? await r.json() : await r.text()}))
+  .catch((error) => done({status: 0, body: String(error)}));
+"""
+
+
+def api_get(browser: WebDriver, path: str) -> Any:
+    """GET an API path with the browser's session, as the page's own user; its JSON (a 200 asserted)."""
+    answer = browser.execute_async_script(_API_GET, path)
+    assert answer["status"] == 200, f"GET {path}: {answer['status']} {answer['body']}"
+    return answer["body"]
+
+
 def console_errors(browser: WebDriver) -> list[str]:
     """Console messages at SEVERE since the browser started (script errors, failed loads such as a 404)."""
     return [entry["message"] for entry in _log(browser, "browser") if entry["level"] == "SEVERE"]

@@ -21,6 +21,7 @@ from marketdata.chain_board import DEFAULT_MIN_DTE
 from tests.browser.harness import (
     BROWSER_TESTS,
     WAIT_SECONDS,
+    api_get,
     console_errors,
     off_host_requests,
     open_page,
@@ -46,15 +47,6 @@ return [...document.querySelectorAll('#chain-board td.signal .mojo-badge')].map(
 """
 
 
-def _api(browser: WebDriver, path: str) -> Any:
-    """GET an API path with the browser's session, as the page's own user."""
-    return browser.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.json()).then(done);",
-        path,
-    )
-
-
 def _pk(server: AdminServer, sql: str, *args: object) -> int:
     with sqlite3.connect(server.directory / "db.sqlite3") as db:
         (pk,) = db.execute(sql, args).fetchone()
@@ -77,7 +69,7 @@ def _board_of(browser: WebDriver) -> dict[str, dict[str, float | int]]:
 
 
 def _api_contracts(browser: WebDriver, expiration: str, dte: int) -> dict[str, dict[str, Any]]:
-    listed = _api(browser, f"/api/v1/stocks/{SYMBOL}/options/?min_dte={dte}&max_dte={dte}")["results"]
+    listed = api_get(browser, f"/api/v1/stocks/{SYMBOL}/options/?min_dte={dte}&max_dte={dte}")["results"]
     return {
         c["option_ticker"]: {k: c[k] for k in ("mid", "iv", "delta", "open_interest") if c[k] is not None}
         for c in listed
@@ -87,7 +79,7 @@ def _api_contracts(browser: WebDriver, expiration: str, dte: int) -> dict[str, d
 
 def _recommended_by_api(browser: WebDriver) -> set[tuple[str, str, str, str]]:
     """(option ticker, strategy, side, expiration) of every leg the signals endpoint recommends."""
-    strategies = _api(browser, f"/api/v1/stocks/{SYMBOL}/signals/")["strategies"]
+    strategies = api_get(browser, f"/api/v1/stocks/{SYMBOL}/signals/")["strategies"]
     return {
         (leg["option_ticker"], strategy, leg["side"], leg["expiration"])
         for strategy, candidates in strategies.items()
@@ -176,7 +168,7 @@ def test_the_payoff_crosses_zero_at_the_apis_breakevens_and_peaks_at_its_max_pro
     admin_browser: WebDriver, admin_server: AdminServer, strategy: str
 ) -> None:
     pk = _pk(admin_server, MULTI_LEG_TRADE, strategy)
-    figures = _api(admin_browser, f"/api/v1/trades/{pk}/")  # the figures are the trade's own fields
+    figures = api_get(admin_browser, f"/api/v1/trades/{pk}/")  # the figures are the trade's own fields
     _payoff_page(admin_browser, admin_server, pk)
 
     horizon = admin_browser.execute_script(SERIES.format("horizon"))
@@ -203,3 +195,29 @@ def test_the_payoff_crosses_zero_at_the_apis_breakevens_and_peaks_at_its_max_pro
     assert sideways_scrollers(admin_browser) == []
     assert console_errors(admin_browser) == []
     assert off_host_requests(admin_browser) == []
+
+
+def test_the_payoff_chart_follows_the_admins_dark_theme(
+    admin_browser: WebDriver, admin_server: AdminServer
+) -> None:
+    pk = _pk(admin_server, MULTI_LEG_TRADE, "vertical")
+    _payoff_page(admin_browser, admin_server, pk)
+    colours = (
+        "const c = document.getElementById('payoff-chart').mojoChart.chart.options().layout;"
+        "const css = getComputedStyle(document.documentElement);"
+        "return [c.background.color, css.getPropertyValue('--body-bg').trim(), c.textColor,"
+        " css.getPropertyValue('--body-fg').trim(), document.documentElement.dataset.theme];"
+    )
+    light = admin_browser.execute_script(colours)
+
+    for _ in range(3):  # the admin's toggle cycles auto, light and dark
+        if admin_browser.execute_script("return document.documentElement.dataset.theme") == "dark":
+            break
+        admin_browser.find_element(By.CSS_SELECTOR, "button.theme-toggle").click()
+    dark = admin_browser.execute_script(colours)
+
+    assert dark[4] == "dark"
+    assert dark[0] == dark[1] != light[0]  # the chart's background is the dark theme's
+    assert dark[2] == dark[3]
+    screenshot(admin_browser, "trade-payoff-dark")
+    assert console_errors(admin_browser) == []

@@ -16,6 +16,7 @@ from selenium.webdriver.common.by import By
 
 from tests.browser.harness import (
     BROWSER_TESTS,
+    api_get,
     console_errors,
     off_host_requests,
     open_page,
@@ -77,15 +78,6 @@ return {
 """
 
 
-def _api(browser: WebDriver, path: str) -> Any:
-    """GET an API path with the browser's session, as the page's own user."""
-    return browser.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.json()).then(done);",
-        path,
-    )
-
-
 def _open_dashboard(browser: WebDriver, server: AdminServer) -> None:
     open_page(browser, f"{server.base_url}{PAGE}", "#dashboard-alerts")
 
@@ -134,7 +126,7 @@ def _signal_columns(page: dict[str, Any]) -> list[str]:
 def _page_and_api(browser: WebDriver, server: AdminServer) -> tuple[dict[str, Any], dict[str, Any]]:
     _open_dashboard(browser, server)
     page: dict[str, Any] = browser.execute_script(_READ_PAGE)
-    api: dict[str, Any] = _api(browser, API)
+    api: dict[str, Any] = api_get(browser, API)
     assert "watchlist" in api, api  # the API answered, not an error body
     return page, api
 

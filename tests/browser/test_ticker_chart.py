@@ -8,7 +8,7 @@ and IV snapshots from the server's database file.
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 import redis
@@ -20,6 +20,7 @@ from tests.browser.conftest import REDIS_DATABASE
 from tests.browser.harness import (
     BROWSER_TESTS,
     WAIT_SECONDS,
+    api_get,
     console_errors,
     off_host_requests,
     open_page,
@@ -56,15 +57,6 @@ def _ticker_page(browser: WebDriver, server: AdminServer) -> None:
     )
 
 
-def _api(browser: WebDriver, path: str) -> Any:
-    """GET an API path with the browser's session, as the page's own user."""
-    return browser.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.json()).then(done);",
-        path,
-    )
-
-
 def _stored_sessions(server: AdminServer, since: str) -> list[str]:
     with _database(server) as db:
         rows = db.execute(
@@ -78,7 +70,7 @@ def test_the_price_chart_shows_each_stored_session_of_the_range_and_the_apis_ind
     admin_browser: WebDriver, admin_server: AdminServer
 ) -> None:
     _ticker_page(admin_browser, admin_server)
-    stock = _api(admin_browser, f"/api/v1/stocks/{SYMBOL}/")
+    stock = api_get(admin_browser, f"/api/v1/stocks/{SYMBOL}/")
 
     for name, months in RANGES.items():
         admin_browser.find_element(By.CSS_SELECTOR, f'.mojo-range[data-range="{name}"]').click()
@@ -113,7 +105,7 @@ def test_the_iv_panel_has_a_point_per_snapshot_and_the_apis_rank_and_percentile(
     admin_browser: WebDriver, admin_server: AdminServer
 ) -> None:
     _ticker_page(admin_browser, admin_server)
-    options = _api(admin_browser, f"/api/v1/stocks/{SYMBOL}/options/?max_dte=1")
+    options = api_get(admin_browser, f"/api/v1/stocks/{SYMBOL}/options/?max_dte=1")
     with _database(admin_server) as db:
         (snapshots,) = db.execute(
             "SELECT COUNT(*) FROM marketdata_ivsnapshot WHERE ticker = ?", (SYMBOL,)
