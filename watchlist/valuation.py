@@ -18,8 +18,8 @@ PriceSource = Literal["mid", "bid", "ask", "close", "entry", "expired"]
 
 
 def to_cents(value: Decimal) -> Decimal:
-    """Round money half-up to the cent."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    """Round money half-up to the cent; a loss under half a cent is 0.00, never −0.00."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP) + 0  # Decimal: −0.00 + 0 is 0.00
 
 
 def _decimal(value: float | Decimal) -> Decimal:

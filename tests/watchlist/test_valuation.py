@@ -140,3 +140,17 @@ def test_half_cent_rounds_up() -> None:
         live_source="close",
     )
     assert v.unrealised_pnl == Decimal("0.01")
+
+
+def test_a_loss_under_half_a_cent_is_zero_not_minus_zero() -> None:
+    v = value_position(
+        instrument="stock",
+        quantity=Decimal(1),
+        multiplier=1,
+        entry_price=Decimal("100.004"),
+        today=TODAY,
+        live_price=100.0,
+        live_source="close",
+    )
+    assert v.unrealised_pnl == 0 and not v.unrealised_pnl.is_signed()
+    assert str(v.unrealised_pnl) == "0.00" and str(v.unrealised_pnl_pct) == "0.00"
