@@ -6,7 +6,7 @@ user's alert is a 404. Errors become JSON in core.exception_handler.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -25,14 +25,11 @@ from watchlist.alert_serializers import (
     AlertSettingsUpdateSerializer,
 )
 from watchlist.models import Alert
+from watchlist.request_owner import request_owner
 from watchlist.serializers import error_responses
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import User
-
-
-def _owner(request: Request) -> User:
-    return cast("User", request.user)
+    pass
 
 
 @extend_schema(tags=["alerts"])
@@ -48,7 +45,7 @@ class AlertListView(GenericAPIView[Alert]):
     def get(self, request: Request) -> Response:
         filters = AlertFilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
-        page = self.paginate_queryset(selectors.alerts_for(_owner(request), **filters.validated_data))
+        page = self.paginate_queryset(selectors.alerts_for(request_owner(request), **filters.validated_data))
         return self.get_paginated_response(AlertSerializer(page, many=True).data)
 
 
@@ -63,7 +60,7 @@ class AlertDismissView(GenericAPIView[Alert]):
         responses={200: AlertSerializer, **error_responses(401, 404, 429)},
     )
     def post(self, request: Request, pk: int) -> Response:
-        alert = get_object_or_404(selectors.alerts_for(_owner(request)), pk=pk)
+        alert = get_object_or_404(selectors.alerts_for(request_owner(request)), pk=pk)
         return Response(AlertSerializer(alerts.alert_dismiss(alert=alert, now=clock.now())).data)
 
 
@@ -77,7 +74,9 @@ class AlertSettingsView(APIView):
         responses={200: AlertSettingsSerializer, **error_responses(401, 429)},
     )
     def get(self, request: Request) -> Response:
-        return Response(AlertSettingsSerializer(alert_settings.alert_settings_of(_owner(request))).data)
+        return Response(
+            AlertSettingsSerializer(alert_settings.alert_settings_of(request_owner(request))).data
+        )
 
     @extend_schema(
         operation_id="alert_settings_update",
@@ -89,7 +88,7 @@ class AlertSettingsView(APIView):
         serializer = AlertSettingsUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         saved = alert_settings.alert_settings_save(
-            user=_owner(request), now=clock.now(), **serializer.service_kwargs()
+            user=request_owner(request), now=clock.now(), **serializer.service_kwargs()
         )
         body = AlertSettingsSerializer(saved.settings, context={"new_secret": saved.new_secret}).data
         return Response(body)

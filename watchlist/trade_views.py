@@ -8,7 +8,7 @@ trade; another user's trade is a 404. Errors become JSON in core.exception_handl
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from core.deadline import Deadline
 from watchlist import alerts, selectors, trade_analysis, trades
 from watchlist.models import Trade
+from watchlist.request_owner import request_owner
 from watchlist.serializers import error_responses
 from watchlist.trade_serializers import (
     TradeAssignSerializer,
@@ -33,11 +34,7 @@ from watchlist.trade_serializers import (
 )
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import User
-
-
-def _owner(request: Request) -> User:
-    return cast("User", request.user)
+    pass
 
 
 def _shown(found: list[Trade]) -> list[Trade]:
@@ -76,7 +73,7 @@ class TradeListView(GenericAPIView[Trade]):
     def get(self, request: Request) -> Response:
         filters = TradeFilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
-        page = self.paginate_queryset(selectors.trades_for(_owner(request), **filters.validated_data))
+        page = self.paginate_queryset(selectors.trades_for(request_owner(request), **filters.validated_data))
         return self.get_paginated_response(TradeSerializer(_shown(list(page or [])), many=True).data)
 
     @extend_schema(
@@ -88,7 +85,7 @@ class TradeListView(GenericAPIView[Trade]):
     def post(self, request: Request) -> Response:
         serializer = TradeOpenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        trade = trades.trade_open(user=_owner(request), **serializer.service_kwargs())
+        trade = trades.trade_open(user=request_owner(request), **serializer.service_kwargs())
         return Response(_trade_body(trade), status=status.HTTP_201_CREATED)
 
 
@@ -98,7 +95,7 @@ class _OwnTrade(GenericAPIView[Trade]):
 
     def get_object(self) -> Trade:
         """The requesting user's trade; anyone else's is a 404, never a 403."""
-        return get_object_or_404(selectors.trades_for(_owner(self.request)), pk=self.kwargs["pk"])
+        return get_object_or_404(selectors.trades_for(request_owner(self.request)), pk=self.kwargs["pk"])
 
 
 @extend_schema(tags=["trades"])

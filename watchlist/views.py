@@ -6,7 +6,7 @@ result; errors become JSON in core.exception_handler.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -24,6 +24,7 @@ from core.throttling import FailOpenScopedRateThrottle
 from marketdata.serializers import SYMBOL_SCHEMA
 from watchlist import dashboard, portfolio, selectors, services
 from watchlist.models import Position, WatchlistItem
+from watchlist.request_owner import request_owner
 from watchlist.serializers import (
     POSITION_OPEN_SCHEMA,
     DashboardSerializer,
@@ -38,12 +39,7 @@ from watchlist.serializers import (
 )
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import User
-
-
-def _owner(request: Request) -> User:
-    # IsAuthenticated (the default permission) has already turned anonymous requests away.
-    return cast("User", request.user)
+    pass
 
 
 @extend_schema(tags=["auth"])
@@ -75,7 +71,7 @@ class WatchlistView(GenericAPIView[WatchlistItem]):
         responses={200: WatchlistItemSerializer(many=True), **error_responses(400, 401, 404, 429)},
     )
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(selectors.watchlist_for(_owner(request)))
+        page = self.paginate_queryset(selectors.watchlist_for(request_owner(request)))
         return self.get_paginated_response(WatchlistItemSerializer(page, many=True).data)
 
     @extend_schema(
@@ -92,9 +88,9 @@ class WatchlistView(GenericAPIView[WatchlistItem]):
         serializer = WatchlistAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         symbol = serializer.validated_data["symbol"]
-        item, created = services.watchlist_add(user=_owner(request), symbol=symbol)
+        item, created = services.watchlist_add(user=request_owner(request), symbol=symbol)
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        shown = selectors.watchlist_for(_owner(request)).get(pk=item.pk)  # with its name as shown
+        shown = selectors.watchlist_for(request_owner(request)).get(pk=item.pk)  # with its name as shown
         return Response(WatchlistItemSerializer(shown).data, status=code)
 
 
@@ -114,7 +110,7 @@ class WatchlistItemView(GenericAPIView[WatchlistItem]):
     )
     def delete(self, request: Request, symbol: str) -> Response:
         try:
-            services.watchlist_remove(user=_owner(request), symbol=symbol)
+            services.watchlist_remove(user=request_owner(request), symbol=symbol)
         except WatchlistItem.DoesNotExist:
             raise NotFound(f"{symbol} is not on your watchlist.") from None
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -134,7 +130,9 @@ class PositionListView(GenericAPIView[Position]):
         # A plain dict: a blank `?ticker=` is an error, not "no filter" as in an HTML form.
         filters = PositionFilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
-        page = self.paginate_queryset(selectors.positions_for(_owner(request), **filters.validated_data))
+        page = self.paginate_queryset(
+            selectors.positions_for(request_owner(request), **filters.validated_data)
+        )
         return self.get_paginated_response(PositionValuedSerializer(_valued(page or []), many=True).data)
 
     @extend_schema(
@@ -146,7 +144,7 @@ class PositionListView(GenericAPIView[Position]):
     def post(self, request: Request) -> Response:
         serializer = PositionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        position = services.position_open(user=_owner(request), **serializer.service_kwargs())
+        position = services.position_open(user=request_owner(request), **serializer.service_kwargs())
         return Response(PositionSerializer(position).data, status=status.HTTP_201_CREATED)
 
 
@@ -156,7 +154,7 @@ class PositionDetailView(GenericAPIView[Position]):
 
     def get_object(self) -> Position:
         """Return the requesting user's position; anyone else's is a 404, never a 403."""
-        return get_object_or_404(selectors.positions_for(_owner(self.request)), pk=self.kwargs["pk"])
+        return get_object_or_404(selectors.positions_for(request_owner(self.request)), pk=self.kwargs["pk"])
 
     @extend_schema(
         operation_id="positions_retrieve",
@@ -205,4 +203,4 @@ class DashboardView(APIView):
         responses={200: DashboardSerializer, **error_responses(401, 429)},
     )
     def get(self, request: Request) -> Response:
-        return Response(dashboard.dashboard_for(_owner(request), deadline=Deadline.for_request()))
+        return Response(dashboard.dashboard_for(request_owner(request), deadline=Deadline.for_request()))
