@@ -210,19 +210,25 @@ def test_dashboard_rows_hold_the_same_documented_fields_with_or_without_data(api
     assert rows["MSFT"]["sma_20"] is None and rows["AAPL"]["sma_20"] is not None
 
 
+def cache_round_trips(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """From now on, one item per cache round trip (`cache.read_many` call)."""
+    calls: list[int] = []
+    original = cache.read_many
+
+    def counting(keys):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return original(keys)
+
+    monkeypatch.setattr(cache, "read_many", counting)
+    return calls
+
+
 def test_cached_dashboard_reads_stock_entries_in_one_round_trip(api, user, sandbox, monkeypatch) -> None:
     symbols = ("AAPL", "MSFT", "NVDA")
     for symbol in symbols:
         WatchlistItemFactory.create(owner=user, ticker=TickerFactory.create(symbol=symbol))
     api.get("/api/v1/dashboard/")  # warms stock data and earnings
-    calls: list[int] = []
-    original = cache.read_many
-
-    def counting(keys):
-        calls.append(1)
-        return original(keys)
-
-    monkeypatch.setattr(cache, "read_many", counting)
+    calls = cache_round_trips(monkeypatch)
     before = sandbox.control.counters()["total"]
     api.get("/api/v1/dashboard/")
     assert len(calls) == 1
@@ -239,14 +245,7 @@ def test_a_cached_dashboard_with_trades_still_reads_the_cache_once(api, user, sa
     )
     trade_open(user=user, symbol="NVDA", strategy="csp", legs=[leg])
     first = api.get("/api/v1/dashboard/").json()  # warms the rows and the leg's quote
-    calls: list[int] = []
-    original = cache.read_many
-
-    def counting(keys):
-        calls.append(1)
-        return original(keys)
-
-    monkeypatch.setattr(cache, "read_many", counting)
+    calls = cache_round_trips(monkeypatch)
     before = sandbox.control.counters()["total"]
     again = api.get("/api/v1/dashboard/").json()
 

@@ -11,7 +11,7 @@
   const source = document.getElementById("payoff-chart-data");
   const container = document.getElementById("payoff-chart");
   const LWC = window.LightweightCharts;
-  if (!source || !container || !LWC) {
+  if (!source || !container || !LWC || !window.mojoChartTheme) {
     return;
   }
   const data = JSON.parse(source.textContent);
@@ -19,26 +19,7 @@
     return;
   }
 
-  function css(name, fallback) {
-    const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-    return value || fallback;
-  }
-
-  function theme() {
-    return {
-      layout: {
-        background: { color: css("--body-bg", "#ffffff") },
-        textColor: css("--body-fg", "#333333"),
-        attributionLogo: true,
-      },
-      grid: {
-        vertLines: { color: css("--hairline-color", "#e8e8e8") },
-        horzLines: { color: css("--hairline-color", "#e8e8e8") },
-      },
-      rightPriceScale: { borderColor: css("--border-color", "#cccccc") },
-      timeScale: { borderColor: css("--border-color", "#cccccc") },
-    };
-  }
+  const theme = window.mojoChartTheme.options;  // chart_theme.js
 
   const COLORS = { horizon: "#2962ff", today: "#ff9800", profit: "#26a69a", loss: "#ef5350", spot: "#607d8b" };
   const money = { type: "price", precision: 2, minMove: 0.01 };
@@ -89,8 +70,5 @@
   chart.timeScale().fitContent();
   container.mojoChart = { chart: chart, series: series, markers: markers, priceLines: priceLines };
 
-  // The admin's theme toggle sets data-theme on <html>: follow it.
-  new MutationObserver(function () { chart.applyOptions(theme()); }).observe(
-    document.documentElement, { attributes: true, attributeFilter: ["data-theme"] }
-  );
+  window.mojoChartTheme.follow([chart]);
 })();

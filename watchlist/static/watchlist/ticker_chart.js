@@ -10,7 +10,7 @@
   "use strict";
   const source = document.getElementById("ticker-chart-data");
   const LWC = window.LightweightCharts;
-  if (!source || !LWC) {
+  if (!source || !LWC || !window.mojoChartTheme) {
     return;
   }
   const data = JSON.parse(source.textContent);
@@ -18,26 +18,7 @@
     return;
   }
 
-  function css(name, fallback) {
-    const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-    return value || fallback;
-  }
-
-  function theme() {
-    return {
-      layout: {
-        background: { color: css("--body-bg", "#ffffff") },
-        textColor: css("--body-fg", "#333333"),
-        attributionLogo: true,
-      },
-      grid: {
-        vertLines: { color: css("--hairline-color", "#e8e8e8") },
-        horzLines: { color: css("--hairline-color", "#e8e8e8") },
-      },
-      rightPriceScale: { borderColor: css("--border-color", "#cccccc") },
-      timeScale: { borderColor: css("--border-color", "#cccccc") },
-    };
-  }
+  const theme = window.mojoChartTheme.options;  // chart_theme.js
 
   const COLORS = {
     up: "#26a69a", down: "#ef5350", volume: "rgba(128, 128, 128, 0.35)",
@@ -181,8 +162,5 @@
     ivContainer.mojoChart = ivChart(ivContainer);
     charts.push(ivContainer.mojoChart.chart);
   }
-  // The admin's theme toggle sets data-theme on <html>: follow it.
-  new MutationObserver(function () {
-    charts.forEach(function (chart) { chart.applyOptions(theme()); });
-  }).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+  window.mojoChartTheme.follow(charts);
 })();
