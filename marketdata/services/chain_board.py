@@ -16,6 +16,7 @@ from marketdata import chain_board, clock, datasets, presentation
 from marketdata.cache import Cached
 from marketdata.chain_board import BoardRow, BoardTab
 from marketdata.exceptions import EarningsUnavailable, ExpirationNotListed
+from marketdata.expected_move import ExpectedMove, expected_move_on
 from marketdata.responses import Meta
 from marketdata.services.bulk import cached_many
 from marketdata.services.earnings import EarningsInfo, earnings_info, unknown_earnings
@@ -34,6 +35,7 @@ class ChainBoard(TypedDict):
     iv_rank: float | None
     iv_percentile: float | None
     earnings_date: str | None
+    expected_move: ExpectedMove | None  # to the nearest standard monthly, as the dashboard has it
     tabs: list[BoardTab]
     expiration: str | None
     dte: int | None
@@ -88,6 +90,7 @@ def chain_board_get(
         "iv_rank": stats.iv_rank,
         "iv_percentile": stats.iv_percentile,
         "earnings_date": earnings.next_date.isoformat() if earnings.next_date else None,
+        "expected_move": expected_move_on(payload.get("expected_move"), today=today),
         "tabs": tabs,
         "expiration": tab["expiration"] if tab is not None else None,
         "dte": tab["dte"] if tab is not None else None,
@@ -125,6 +128,7 @@ def _cold(symbol: str) -> ChainBoard:
         "iv_rank": None,
         "iv_percentile": None,
         "earnings_date": None,
+        "expected_move": None,
         "tabs": [],
         "expiration": None,
         "dte": None,

@@ -65,6 +65,14 @@ def test_the_rows_are_the_options_endpoints_contracts_of_that_expiration(refresh
     assert abs(atm["strike"] - board["spot"]) == min(abs(s - board["spot"]) for s in strikes)
 
 
+def test_the_expected_move_is_the_dashboards(refreshed, admin_user):
+    WatchlistItemFactory.create(owner=admin_user, ticker=refreshed)
+    board = chain_board_get("AAPL", expiration=None, shares_held=0)
+    (row,) = _api(admin_user, "/api/v1/dashboard/")["watchlist"]
+
+    assert board["expected_move"] == row["expected_move"] is not None
+
+
 def test_the_recommended_contracts_are_the_signals_endpoints(refreshed, admin_user):
     signals = _api(admin_user, "/api/v1/stocks/AAPL/signals/")["strategies"]
     held = {
