@@ -42,6 +42,7 @@ from watchlist import (  # noqa: F401 (the trade and alert admins register thems
 )
 from watchlist.admin_charts import TickerChartsAdmin
 from watchlist.models import IMMUTABLE_FIELDS, Position, PositionStatus, Ticker, WatchlistItem
+from watchlist.templatetags.mojo_format import price
 from watchlist.valuation import Valuation
 
 EMPTY = "—"
@@ -62,12 +63,6 @@ def _signed(value: Decimal | float, text: str) -> SafeString | str:
     if value == 0:
         return text
     return format_html('<span style="color: {};">{}</span>', GAIN_COLOUR if value > 0 else LOSS_COLOUR, text)
-
-
-def _price(value: Decimal) -> str:
-    """A price with 2 to 4 decimals (option mids have half cents)."""
-    whole, _, fraction = f"{value.quantize(Decimal('0.0001')):,f}".partition(".")
-    return f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
 
 
 # --- Tickers -------------------------------------------------------------------------------------------
@@ -191,7 +186,7 @@ class TickerAdmin(TickerChartsAdmin):
     def _figure(self, obj: Ticker, name: _Figure) -> str:
         summary = ticker_market(obj).summary
         value = summary[name] if summary else None
-        return EMPTY if value is None else _price(Decimal(str(presentation.round_field(name, value))))
+        return EMPTY if value is None else price(Decimal(str(presentation.round_field(name, value))))
 
     @admin.display(description="last price")
     def last_price(self, obj: Ticker) -> str:
@@ -360,7 +355,7 @@ class PositionAdmin(admin.ModelAdmin):
         valuation = position_valuation(obj)
         if valuation is None or valuation.current_price is None or valuation.price_source == "entry":
             return EMPTY
-        return f"{_price(valuation.current_price)} ({valuation.price_source})"
+        return f"{price(valuation.current_price)} ({valuation.price_source})"
 
     @admin.display(description="P&L")
     def pnl(self, obj: Position) -> SafeString | str:

@@ -1,6 +1,8 @@
-"""Number formats the admin's market-data pages share: volatility as a percent, a dash for null."""
+"""Number formats the admin's market-data pages share: prices, money, volatility as a percent."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django import template
 
@@ -17,12 +19,6 @@ def vol_percent(fraction: float | None, digits: int = 1) -> str:
     return f"{100 * fraction:.{digits}f} %"
 
 
-@register.filter
-def or_dash(value: object) -> object:
-    """The value, or a dash for null (0 stays 0, unlike `default`)."""
-    return DASH if value is None else value
-
-
 def _number(value: object) -> float | None:
     if value is None or value == "":
         return None
@@ -30,14 +26,13 @@ def _number(value: object) -> float | None:
 
 
 @register.filter
-def price(value: object) -> str:
-    """A per-share price to the cent, with up to 4 decimals where it has them ("4.10", "1.515")."""
-    number = _number(value)
-    if number is None:
+def price(value: Decimal | float | None) -> str:
+    """A per-share price with 2 to 4 decimals (option mids have half cents): "4.10", "1.515"."""
+    if value is None:
         return DASH
-    text = f"{number:.4f}".rstrip("0")
-    whole, _, decimals = text.partition(".")
-    return f"{'0' if whole == '-0' else whole}.{decimals.ljust(2, '0')}" if number else "0.00"
+    exact = value if isinstance(value, Decimal) else Decimal(str(value))
+    whole, _, fraction = f"{exact.quantize(Decimal('0.0001')) + 0:,f}".partition(".")
+    return f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
 
 
 @register.filter
